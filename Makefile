@@ -1,0 +1,45 @@
+# Two entry points: `make demo` (the main job) and `make test` (every test). Both set up .venv first.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: demo test sync nbtest pytest docs readme clean
+
+# Create .venv if missing and install the project into it; redone only when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@echo "installing disentangle-nb and its dependencies into $(VENV) (a few minutes the first time)"
+	@$(PY) -m pip install -q -e ".[dev]" > $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
+	@touch $(STAMP)
+
+demo: $(STAMP)
+	disentangle-nb staircase --steps-per-level 300 --out runs/demo/mi_staircase.png
+
+test: sync nbtest pytest docs
+
+# nbdev-export, nbdev-clean and the README must leave the tree exactly as committed.
+sync: $(STAMP)
+	@before="$$(git status --porcelain --untracked-files=all)"; \
+	nbdev-export && nbdev-clean && $(PY) tools/nb2readme.py > /dev/null || exit 1; \
+	after="$$(git status --porcelain --untracked-files=all)"; \
+	if [ "$$before" != "$$after" ]; then \
+	  echo "sync check failed: nbdev-export / nbdev-clean / make readme changed the tree (commit notebooks, library and README together):"; \
+	  diff <(echo "$$before") <(echo "$$after"); exit 1; \
+	else echo "sync check: notebooks, library and README in sync"; fi
+
+nbtest: $(STAMP)
+	nbdev-test --n-workers 1 --timing
+
+pytest: $(STAMP)
+	@$(PY) -m pytest tests -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest: no tests collected"; elif [ $$rc -ne 0 ]; then exit $$rc; fi
+
+docs: $(STAMP)
+	$(PY) -c "from nbdev.serve import proc_nbs; proc_nbs(); print('docs processing: ok')"
+
+readme: $(STAMP)
+	$(PY) tools/nb2readme.py
+
+clean:
+	rm -rf _proc _docs runs/demo
