@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	disentangle-nb staircase --steps-per-level 300 --out runs/demo/mi_staircase.png
+	disentangle-nb demo --out runs/demo
 
 test: sync nbtest pytest docs
 
