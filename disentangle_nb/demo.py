@@ -11,7 +11,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from .core import *
 from .runs import resolve_config, train, make_dataset, load_run
-from .probes import PROTOCOLS, ProbeCallback, evaluate_run, write_probe_results, run_preset, run_iterations, plot_disentanglement
+from .probes import PROTOCOLS, CAPACITY_CURVE, ProbeCallback, evaluate_run, write_probe_results, run_preset, run_iterations, plot_disentanglement, plot_probe_capacity
 from .retrieval import Gallery, knn_accuracy, format_knn_table, show_retrieval, show_recombination
 
 # %% auto #0
@@ -48,6 +48,9 @@ def report(run, results:str|Path|None=None, # where to write the results file; d
     retrieval = retrieval_figures(run, loaded)
     curve = run/'disentanglement.png'
     if (run/'probes.csv').exists(): _save(plot_disentanglement(run), curve)
+    capacity = run/'probe_capacity.png'
+    if set(CAPACITY_CURVE.values()) <= set(table.runs):
+        _save(plot_probe_capacity(table, title=f'{run.name}: probe capacity (test split, mean ± sd over {table.n_seeds} probe seeds)'), capacity)
     seconds = time.time() - started
     results = write_probe_results(table, results or run/'probes.json', cfg.dataset, run_preset(cfg), run_iterations(run), hardware(), seconds)
     spec, acc = table.spec, results['accuracy']
@@ -62,6 +65,7 @@ def report(run, results:str|Path|None=None, # where to write the results file; d
                 "here, not hidden; longer schedules (the `paper` preset) are what close the gap."] if run_preset(cfg) == 'quick' else []), '',
              '## Probes', '', '```', table.format(), '```', '']
     if curve.exists(): lines += ['## Disentanglement during training', '', f'![disentanglement]({curve.name})', '']
+    if capacity.exists(): lines += ['## Probe capacity', '', f'![probe capacity]({capacity.name})', '']
     lines += ['## Retrieval', '', f"Data: {retrieval['data']}.", '', '```', retrieval['knn'], '```', '',
               f"![retrieval]({retrieval['figures']['retrieval']})", '', f"![recombination]({retrieval['figures']['recombination']})", '']
     path = run/'report.md'
@@ -73,6 +77,7 @@ def demo(out='runs/demo', dataset:str='cmnist', preset:str='quick', seed:int=0, 
          results_dir='figures', # where the results file `<dataset>_<preset>_probes.json` goes
          probe_every:int=250, overrides:dict|None=None, progress:bool=True,
          protocols:dict=PROTOCOLS, seeds=(0, 1, 2), # probe protocols and seeds of the report
+         cbs:list|None=None, # more fastai callbacks for both stages (e.g. `Snapshots`)
         )->Path:
     "Train, follow, evaluate and report: the project's main job. Returns the report's path."
     start, out = time.time(), Path(out)
@@ -80,7 +85,7 @@ def demo(out='runs/demo', dataset:str='cmnist', preset:str='quick', seed:int=0, 
     device = default_device(device)
     train_ds, valid_ds = make_dataset(cfg, 'train', device), make_dataset(cfg, 'valid', device)
     probes = ProbeCallback(probe_every, train_ds, valid_ds, path=out)
-    train(cfg, out, resume=(out/'checkpoints').exists(), device=device, progress=progress, cbs=[probes])
+    train(cfg, out, resume=(out/'checkpoints').exists(), device=device, progress=progress, cbs=[probes, *(cbs or [])])
     results = Path(results_dir)/f'{dataset}_{run_preset(cfg)}_probes.json'
     path = report(out, results, started=start, protocols=protocols, seeds=seeds)
     print(f'report: {path} (results: {results}); total {time.time() - start:.0f} s')

@@ -58,11 +58,12 @@ class GlobalStatNet(nn.Module):
                                    nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1))
 
     def forward(self, fmap, rep, perm=None):
-        "Scores of (fmap_i, rep_i), and if `perm` is given also of (fmap_i, rep_perm[i])."
+        "Scores (B,) of (fmap_i, rep_i), and given `perm` also of (fmap_i, rep_perm[i]): (B,) for a (B,) `perm`, (B, K) for K rows."
         feat = self.convs(fmap)
-        joint = self.dense(torch.cat([feat, rep], 1)).squeeze(1)
-        if perm is None: return joint
-        return joint, self.dense(torch.cat([feat, rep[perm]], 1)).squeeze(1)
+        score = lambda r: self.dense(torch.cat([feat.expand(*r.shape[:-1], -1), r], -1)).squeeze(-1)
+        if perm is None: return score(rep)
+        marg = score(rep[perm])
+        return score(rep), marg if perm.ndim == 1 else marg.T
 
 class LocalStatNet(nn.Module):
     "Table III local statistics network: the representation tiled over the map, one score per location."
@@ -73,10 +74,13 @@ class LocalStatNet(nn.Module):
         self.rest = nn.Sequential(nn.ReLU(), nn.Conv2d(hidden, hidden, 1), nn.ReLU(), nn.Conv2d(hidden, 1, 1))
 
     def forward(self, fmap, rep, perm=None):
-        "Scores (B, H*W) of (fmap_i, rep_i) at every location, and if `perm` is given also of (fmap_i, rep_perm[i])."
-        m, r = self.map_conv(fmap), self.rep_proj(rep)[:, :, None, None]
-        score = lambda rr: self.rest(m + rr).flatten(1)
-        return score(r) if perm is None else (score(r), score(r[perm]))
+        "Scores (B, H*W) of (fmap_i, rep_i) at every location, and given `perm` also of (fmap_i, rep_perm[i]): (B, K*H*W) for K rows."
+        m, r = self.map_conv(fmap), self.rep_proj(rep)
+        def score(rr): # (..., B, hidden) -> (..., B, H*W)
+            return self.rest((m + rr[..., None, None]).flatten(0, -4)).view(*rr.shape[:-1], -1)
+        if perm is None: return score(r)
+        marg = score(r[perm])
+        return score(r), marg if perm.ndim == 1 else marg.movedim(0, 1).flatten(1)
 
 # %% ../nbs/03_networks.ipynb #e5ecf53b
 class Discriminator(nn.Module):

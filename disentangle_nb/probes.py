@@ -232,6 +232,12 @@ class ProbeTable:
 
     def __repr__(self): return self.format()
 
+    @classmethod
+    def from_results(cls, results:dict):
+        "The table a results file (`write_probe_results`) was written from, every protocol and probe seed."
+        return cls(FactorSpec(**{k: tuple(v) if isinstance(v, list) else v for k, v in results['factors'].items()}),
+                   results['per_seed'], results['data'], results['probe_seconds'])
+
 def _ref_distance(ref:dict, rep:str, spec:FactorSpec):
     "The distance to ideal of a reference column's representation, when it has every factor."
     accs = ref.get(rep, {})
@@ -263,18 +269,20 @@ def probe_results(table:ProbeTable, dataset:str, preset:str, iterations:dict, ma
     return {'dataset': dataset, 'data': table.data, 'preset': preset, 'iterations': iterations, 'hardware': machine,
             'seconds_total': round(seconds_total, 1), 'probe_seeds': table.n_seeds,
             **{key: _rounded(table.accuracy(p)) for p, key in RESULT_KEYS.items()},
-            'distance_to_ideal': {r: round(d, 4) for r, d in table.distance_to_ideal('ours').items()}}
+            'distance_to_ideal': {r: round(d, 4) for r, d in table.distance_to_ideal('ours').items()},
+            'factors': asdict(table.spec), 'probe_seconds': table.seconds,
+            'per_seed': table.runs}
 
 def write_probe_results(table:ProbeTable, path, dataset:str, preset:str, iterations:dict,
                         machine:str|None=None, # the hardware it ran on; default: this machine (`core.hardware()`)
                         seconds_total:float|None=None, # default: the table's probe time
                        )->dict:
-    "Write the results of `table` to the JSON file `path`; returns them."
+    "Write the results of `table` to the JSON file `path`; returns them as read back from it."
     results = probe_results(table, dataset, preset, iterations, machine or hardware(),
                             sum(table.seconds.values()) if seconds_total is None else seconds_total)
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=1))
-    return results
+    return json.loads(path.read_text())
 
 # %% ../nbs/06_probes.ipynb #6b9307a6
 def run_preset(cfg:TrainConfig)->str:
@@ -289,11 +297,13 @@ def run_iterations(run_dir)->dict:
     return {stage: max([int(r['iteration']) for r in rows if r['stage'] == stage], default=0) for stage in ('shared', 'exclusive')}
 
 def evaluate_run(run_dir, out=None, # the results file to write, if any
-                 protocols:dict=PROTOCOLS, seeds=(0, 1, 2), device=None, bs:int=500, threads:int|None=1)->ProbeTable:
+                 protocols:dict=PROTOCOLS, seeds=(0, 1, 2), device=None, bs:int=500, threads:int|None=1,
+                 shared_weights=None, # stage-1 weights to probe instead of the run's (a snapshot): S only
+                )->ProbeTable:
     "The probe table of a trained run on its dataset's held-out splits; writes the results file to `out` when given."
     start = time.time()
     with torch_threads(threads):
-        cfg, shared, exclusive = load_run(run_dir, device)
+        cfg, shared, exclusive = load_run(run_dir, device, shared_weights)
         splits = {s: make_dataset(cfg, s, device) for s in ('train', 'valid', 'test')}
         feats = {s: extract_features(shared, exclusive, ds, bs=bs) for s, ds in splits.items()}
         data = (f"{splits['test'].data}; probes fit on {len(feats['train']['labels_x'])} training pairs "

@@ -28,7 +28,7 @@ from .exclusive_stage import *
 # %% auto #0
 __all__ = ['ESTIMATORS', 'PRESETS', 'DATASET_DEFAULTS', 'DATASETS', 'HISTORY_COLUMNS', 'STAGES', 'TrainConfig', 'resolve_config',
            'check_config', 'make_dataset', 'stage_cb', 'epochs_done', 'HistoryLogger', 'read_history',
-           'truncate_history', 'rng_states', 'set_rng_states', 'atomic_save', 'Checkpointer', 'restore',
+           'truncate_history', 'rng_states', 'set_rng_states', 'atomic_save', 'Checkpointer', 'Snapshots', 'restore',
            'distributed_pair_loaders', 'distributed_kwargs', 'run_stage', 'shared_model', 'exclusive_model', 'train',
            'data_or_run', 'load_run']
 
@@ -56,6 +56,7 @@ class TrainConfig:
     lambda_adv:float = 0.02 # adversarial weight (stage 2)
     switched:bool = True # switched shared representations (SSR)
     estimator:str = 'jsd' # MI bound: one of ESTIMATORS
+    negatives:str = 'one' # stage 1's product-of-marginals samples: 'one' per map (the batch rolled by one) or 'all' other elements
     lr:float = 1e-4
     lr_disc:float = 1e-4
     seed:int = 0
@@ -64,6 +65,8 @@ PRESETS = {
     'paper': {},
     'quick': dict(shared_iters=1500, exclusive_iters=1000, iters_per_epoch=250, valid_batches=10, width=32,
                   stat_hidden=256, lr=5e-4, lr_disc=5e-4, gamma=1.0),
+    'long': dict(shared_iters=6000, exclusive_iters=3000, iters_per_epoch=500, valid_batches=10, width=32,
+                 stat_hidden=256, lr=5e-4, lr_disc=5e-4, gamma=1.0),
 }
 DATASET_DEFAULTS = {'cmnist': dict(e_dim=8, share_weights=False), 'bars': dict(e_dim=8)}
 
@@ -89,7 +92,7 @@ def check_config(cfg:TrainConfig):
         if not getattr(cfg, k) > 0: raise ValueError(f'{k} must be > 0, got {getattr(cfg, k)}')
     for k in ('shared_iters', 'exclusive_iters'):
         if getattr(cfg, k) % cfg.iters_per_epoch: raise ValueError(f'{k}={getattr(cfg, k)} is not a multiple of iters_per_epoch={cfg.iters_per_epoch}')
-    check_choice(cfg.estimator, list(ESTIMATORS), 'estimator')
+    check_choice(cfg.estimator, list(ESTIMATORS), 'estimator'); check_choice(cfg.negatives, list(NEGATIVES), 'negatives')
 
 # %% ../nbs/08_runs.ipynb #9b31dd43
 def _bars(split, device=None, n:int=2048):
@@ -173,6 +176,17 @@ class Checkpointer(Callback):
 
 def _unwrap(model): return getattr(model, 'module', model)
 
+class Snapshots(Callback):
+    "Keep the stage's weights every `every` iterations as `<folder>/<stage>_<iteration>.pth`, to evaluate along the schedule."
+    order = 70
+    def __init__(self, folder, every:int): self.folder, self.every = Path(folder), every
+    def after_epoch(self):
+        iteration = epochs_done(self.learn) * len(self.dls.train)
+        if rank_distrib() or iteration % self.every: return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        stage = 'shared' if isinstance(_unwrap(self.model), SharedMI) else 'exclusive'
+        atomic_save(_unwrap(self.model).state_dict(), self.folder/f'{stage}_{iteration}.pth')
+
 def restore(learn, path, history_csv, stage:str)->int:
     "Load a checkpoint into `learn` (weights, optimizers, history, random states); the number of epochs it had done."
     ck = torch.load(path, map_location=learn.dls.device, weights_only=False)
@@ -228,7 +242,7 @@ def run_stage(learn, stage:str, n_epochs:int, out:Path, resume:bool=False, distr
 def shared_model(cfg:TrainConfig, in_ch:int, img_size:int)->SharedMI:
     "The stage-1 model of a configuration."
     return SharedMI(in_ch, img_size, cfg.width, cfg.s_dim, cfg.stat_hidden, cfg.share_weights, cfg.alpha, cfg.beta, cfg.gamma,
-                    cfg.switched, ESTIMATORS[cfg.estimator])
+                    cfg.switched, ESTIMATORS[cfg.estimator], cfg.negatives)
 
 def exclusive_model(cfg:TrainConfig, shared:SharedMI)->ExclusiveMI:
     "The stage-2 model of a configuration, on top of a trained stage-1 model."
@@ -271,15 +285,17 @@ def data_or_run(path:Path)->Path:
     return path
 
 # %% ../nbs/08_runs.ipynb #504de591
-def load_run(out, device=None):
+def load_run(out, device=None,
+             shared_weights=None, # stage-1 weights to load instead of the run's final ones (e.g. a snapshot); then no stage 2
+            ):
     "The configuration and the trained stage-1 and stage-2 models (evaluation mode) of the run folder `out`."
     out, device = Path(out), default_device(device)
     cfg = TrainConfig(**json.loads((out/'config.json').read_text()))
     with torch.random.fork_rng(devices=[]): x = make_dataset(cfg, 'valid', device)[0].x
     s1 = shared_model(cfg, x.shape[0], x.shape[1])
-    s1.load_state_dict(torch.load(data_or_run(out/'shared.pth'), map_location=device))
+    s1.load_state_dict(torch.load(data_or_run(Path(shared_weights or out/'shared.pth')), map_location=device))
     s2 = None
-    if (out/'exclusive.pth').exists():
+    if shared_weights is None and (out/'exclusive.pth').exists():
         s2 = exclusive_model(cfg, s1)
         s2.load_state_dict(torch.load(out/'exclusive.pth', map_location=device))
         s2.to(device).eval()

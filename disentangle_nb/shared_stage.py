@@ -21,8 +21,8 @@ from .networks import *
 from .data import PairLoader, PairDataset, PairBatch, FactorSpec
 
 # %% auto #0
-__all__ = ['SHARED_TERMS', 'roll_perm', 'SharedMI', 'TermMetric', 'term_loss', 'NonFiniteTerm', 'StageCallback',
-           'SharedMICallback', 'stage_dls', 'shared_learner', 'BarPairs']
+__all__ = ['SHARED_TERMS', 'NEGATIVES', 'roll_perm', 'all_rolls', 'SharedMI', 'TermMetric', 'term_loss', 'NonFiniteTerm',
+           'StageCallback', 'SharedMICallback', 'stage_dls', 'shared_learner', 'BarPairs']
 
 # %% ../nbs/04_shared_stage.ipynb #ba156b97
 SHARED_TERMS = ('loss', 'mi', 'global_x', 'global_y', 'local_x', 'local_y', 'l1')
@@ -30,6 +30,12 @@ SHARED_TERMS = ('loss', 'mi', 'global_x', 'global_y', 'local_x', 'local_y', 'l1'
 def roll_perm(n:int, device=None)->torch.Tensor:
     "The permutation that pairs element i of a batch with element i+1: a derangement with no random draw."
     return torch.arange(1, n + 1, device=device) % n
+
+def all_rolls(n:int, device=None)->torch.Tensor:
+    "The n-1 rolls of a batch, (n-1, n): together they pair element i with every other element exactly once."
+    return (torch.arange(n, device=device) + torch.arange(1, n, device=device)[:, None]) % n
+
+NEGATIVES = {'one': roll_perm, 'all': all_rolls}
 
 class SharedMI(nn.Module):
     "Stage 1 networks (shared encoders, global and local statistics networks); `forward` returns each term of Eq. 5-7."
@@ -39,11 +45,14 @@ class SharedMI(nn.Module):
                  alpha:float=0.5, beta:float=1.0, gamma:float=0.1, # weights of the global, local and L1 terms
                  switched:bool=True, # score X with S_Y and Y with S_X (SSR); False: each with its own
                  estimator:Callable=jsd_mi, # an MI bound on (t_joint, t_marg)
+                 negatives:str='one', # product-of-marginals samples per map: 'one' (the batch rolled by one) or 'all' (every other element)
                 ):
         super().__init__()
         for k, v in dict(alpha=alpha, beta=beta, gamma=gamma).items():
             if v < 0: raise ValueError(f'{k} must be >= 0, got {v}')
+        check_choice(negatives, list(NEGATIVES), 'negatives')
         self.alpha, self.beta, self.gamma, self.switched, self.estimator = alpha, beta, gamma, switched, estimator
+        self.negatives = NEGATIVES[negatives]
         self.encoders = view_pair(lambda: Encoder(in_ch, img_size, width, s_dim), share_weights)
         map_shape = self.encoders[0].map_shape
         self.global_nets = view_pair(lambda: GlobalStatNet(map_shape, s_dim, stat_hidden), share_weights) if alpha > 0 else None
@@ -61,7 +70,7 @@ class SharedMI(nn.Module):
     def forward(self, x, y):
         (cx, sx), (cy, sy) = self.encode(x, y)
         rx, ry = (sy, sx) if self.switched else (sx, sy)  # the representation each view's map is scored with
-        perm = roll_perm(len(x), x.device)
+        perm = self.negatives(len(x), x.device)
         terms = {}
         for kind, nets, weight in (('global', self.global_nets, self.alpha), ('local', self.local_nets, self.beta)):
             if nets is None: continue
