@@ -44,7 +44,7 @@ def report(run, results:str|Path|None=None, # where to write the results file; d
     run, started = Path(run), started or time.time()
     loaded = load_run(run)
     cfg = loaded[0]
-    table = evaluate_run(run, protocols=protocols, seeds=seeds)
+    table = evaluate_run(run, protocols=protocols, seeds=seeds, loaded=loaded)
     retrieval = retrieval_figures(run, loaded)
     curve = run/'disentanglement.png'
     if (run/'probes.csv').exists(): _save(plot_disentanglement(run), curve)

@@ -88,8 +88,7 @@ class ExclusiveMI(nn.Module):
             terms[f'disc_{v}'] = (F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
                                   + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
             terms[f'disc_acc_{v}'] = ((real > 0).float().mean() + (fake < 0).float().mean()).detach() / 2
-        terms['mi'] = (self.alpha * (terms.get('global_x', 0) + terms.get('global_y', 0))
-                       + self.beta * (terms.get('local_x', 0) + terms.get('local_y', 0)))
+        terms['mi'] = weighted_mi(terms, self.alpha, self.beta)
         terms['loss'] = -terms['mi'] + terms['disc_x'] + terms['disc_y']
         return terms
 

@@ -10,7 +10,7 @@ import json, shutil
 from pathlib import Path
 import matplotlib.pyplot as plt
 from .core import *
-from .runs import TrainConfig, resolve_config, train, load_run, read_history, Snapshots
+from .runs import resolve_config, train, load_run, run_config, read_history, Snapshots
 from .probes import PROTOCOLS, CAPACITY_PROTOCOLS, ProbeTable, evaluate_run, mean_sd, view_of
 
 # %% auto #0
@@ -90,10 +90,10 @@ def variant_row(name:str, run, iteration:int|None=None, # a snapshot's iteration
                 seeds=(0, 1, 2))->dict:
     "Probe accuracies of S_X, S_Y of a variant's stage-1 weights under each protocol, with what produced them."
     protocols = protocols or {p: PROTOCOLS[p] for p in ('ours', 'paper')}
-    cfg = load_run(run, 'cpu')[0]
+    cfg = run_config(run)
     iteration = iteration or cfg.shared_iters
     weights = Path(run)/('shared.pth' if iteration == cfg.shared_iters else f'snapshots/shared_{iteration}.pth')
-    table = evaluate_run(run, protocols=protocols, seeds=seeds, device='cpu', shared_weights=weights)
+    table = evaluate_run(run, protocols=protocols, seeds=seeds, loaded=load_run(run, 'cpu', shared_weights=weights))
     return dict(variant=name, run=Path(run).name, iterations=iteration, train_seconds=_seconds_at(run, iteration),
                 config={k: getattr(cfg, k) for k in ('lr', 'gamma', 'negatives', 'width', 'stat_hidden', 'batch_size')},
                 accuracy={p: table.accuracy(p) for p in protocols}, probe_seeds=len(seeds), data=table.data)

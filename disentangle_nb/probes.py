@@ -23,7 +23,7 @@ from .data import FactorSpec, PairDataset, PairLoader, REPRESENTATIONS
 from .networks import Probe
 from .shared_stage import SharedMI
 from .exclusive_stage import ExclusiveMI
-from .runs import PRESETS, TrainConfig, resolve_config, load_run, make_dataset, read_history
+from .runs import PRESETS, TrainConfig, resolve_config, load_run, run_config, make_dataset, read_history
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'RESULT_KEYS', 'CALLBACK_PROTOCOL', 'PROBES_CSV', 'CAPACITY_PROTOCOLS', 'CAPACITY_CURVE',
@@ -298,12 +298,12 @@ def run_iterations(run_dir)->dict:
 
 def evaluate_run(run_dir, out=None, # the results file to write, if any
                  protocols:dict=PROTOCOLS, seeds=(0, 1, 2), device=None, bs:int=500, threads:int|None=1,
-                 shared_weights=None, # stage-1 weights to probe instead of the run's (a snapshot): S only
+                 loaded:tuple|None=None, # `load_run(run_dir, device, ...)` when the caller already has it (e.g. with a snapshot's weights)
                 )->ProbeTable:
     "The probe table of a trained run on its dataset's held-out splits; writes the results file to `out` when given."
     start = time.time()
     with torch_threads(threads):
-        cfg, shared, exclusive = load_run(run_dir, device, shared_weights)
+        cfg, shared, exclusive = loaded or load_run(run_dir, device)
         splits = {s: make_dataset(cfg, s, device) for s in ('train', 'valid', 'test')}
         feats = {s: extract_features(shared, exclusive, ds, bs=bs) for s, ds in splits.items()}
         data = (f"{splits['test'].data}; probes fit on {len(feats['train']['labels_x'])} training pairs "
@@ -397,8 +397,7 @@ def read_probe_history(path)->list:
 
 # %% ../nbs/06_probes.ipynb #a0b088b7
 def _spec_of_run(run_dir)->FactorSpec:
-    cfg = TrainConfig(**json.loads((Path(run_dir)/'config.json').read_text()))
-    with torch.random.fork_rng(devices=[]): return make_dataset(cfg, 'valid', 'cpu').spec
+    with torch.random.fork_rng(devices=[]): return make_dataset(run_config(run_dir), 'valid', 'cpu').spec
 
 def plot_disentanglement(source, # a run folder, a probes.csv, a `ProbeCallback`, or rows of probe history
                          spec:FactorSpec|None=None, # the dataset's factors; read from the run folder when None

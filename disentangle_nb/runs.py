@@ -30,7 +30,7 @@ __all__ = ['ESTIMATORS', 'PRESETS', 'DATASET_DEFAULTS', 'DATASETS', 'HISTORY_COL
            'check_config', 'make_dataset', 'stage_cb', 'epochs_done', 'HistoryLogger', 'read_history',
            'truncate_history', 'rng_states', 'set_rng_states', 'atomic_save', 'Checkpointer', 'Snapshots', 'restore',
            'distributed_pair_loaders', 'distributed_kwargs', 'run_stage', 'shared_model', 'exclusive_model', 'train',
-           'data_or_run', 'load_run']
+           'data_or_run', 'run_config', 'load_run']
 
 # %% ../nbs/08_runs.ipynb #05405b97
 ESTIMATORS = {'jsd': jsd_mi, 'dv': dv_mi, 'nwj': nwj_mi}
@@ -65,9 +65,8 @@ PRESETS = {
     'paper': {},
     'quick': dict(shared_iters=1500, exclusive_iters=1000, iters_per_epoch=250, valid_batches=10, width=32,
                   stat_hidden=256, lr=5e-4, lr_disc=5e-4, gamma=1.0),
-    'long': dict(shared_iters=6000, exclusive_iters=3000, iters_per_epoch=500, valid_batches=10, width=32,
-                 stat_hidden=256, lr=5e-4, lr_disc=5e-4, gamma=1.0),
 }
+PRESETS['long'] = {**PRESETS['quick'], 'shared_iters': 6000, 'exclusive_iters': 3000, 'iters_per_epoch': 500}  # quick's networks, longer
 DATASET_DEFAULTS = {'cmnist': dict(e_dim=8, share_weights=False), 'bars': dict(e_dim=8)}
 
 # %% ../nbs/08_runs.ipynb #8505d833
@@ -285,12 +284,16 @@ def data_or_run(path:Path)->Path:
     return path
 
 # %% ../nbs/08_runs.ipynb #504de591
+def run_config(out)->TrainConfig:
+    "The configuration a run folder was trained with."
+    return TrainConfig(**json.loads((Path(out)/'config.json').read_text()))
+
 def load_run(out, device=None,
              shared_weights=None, # stage-1 weights to load instead of the run's final ones (e.g. a snapshot); then no stage 2
             ):
     "The configuration and the trained stage-1 and stage-2 models (evaluation mode) of the run folder `out`."
     out, device = Path(out), default_device(device)
-    cfg = TrainConfig(**json.loads((out/'config.json').read_text()))
+    cfg = run_config(out)
     with torch.random.fork_rng(devices=[]): x = make_dataset(cfg, 'valid', device)[0].x
     s1 = shared_model(cfg, x.shape[0], x.shape[1])
     s1.load_state_dict(torch.load(data_or_run(Path(shared_weights or out/'shared.pth')), map_location=device))

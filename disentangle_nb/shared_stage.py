@@ -21,8 +21,8 @@ from .networks import *
 from .data import PairLoader, PairDataset, PairBatch, FactorSpec
 
 # %% auto #0
-__all__ = ['SHARED_TERMS', 'NEGATIVES', 'roll_perm', 'all_rolls', 'SharedMI', 'TermMetric', 'term_loss', 'NonFiniteTerm',
-           'StageCallback', 'SharedMICallback', 'stage_dls', 'shared_learner', 'BarPairs']
+__all__ = ['SHARED_TERMS', 'NEGATIVES', 'roll_perm', 'all_rolls', 'weighted_mi', 'SharedMI', 'TermMetric', 'term_loss',
+           'NonFiniteTerm', 'StageCallback', 'SharedMICallback', 'stage_dls', 'shared_learner', 'BarPairs']
 
 # %% ../nbs/04_shared_stage.ipynb #ba156b97
 SHARED_TERMS = ('loss', 'mi', 'global_x', 'global_y', 'local_x', 'local_y', 'l1')
@@ -36,6 +36,11 @@ def all_rolls(n:int, device=None)->torch.Tensor:
     return (torch.arange(n, device=device) + torch.arange(1, n, device=device)[:, None]) % n
 
 NEGATIVES = {'one': roll_perm, 'all': all_rolls}
+
+def weighted_mi(terms:dict, alpha:float, beta:float)->torch.Tensor:
+    "alpha (global_x + global_y) + beta (local_x + local_y), the terms that are present (Eq. 5; stage 2 the same on R)."
+    return (alpha * (terms.get('global_x', 0) + terms.get('global_y', 0))
+            + beta * (terms.get('local_x', 0) + terms.get('local_y', 0)))
 
 class SharedMI(nn.Module):
     "Stage 1 networks (shared encoders, global and local statistics networks); `forward` returns each term of Eq. 5-7."
@@ -72,13 +77,12 @@ class SharedMI(nn.Module):
         rx, ry = (sy, sx) if self.switched else (sx, sy)  # the representation each view's map is scored with
         perm = self.negatives(len(x), x.device)
         terms = {}
-        for kind, nets, weight in (('global', self.global_nets, self.alpha), ('local', self.local_nets, self.beta)):
+        for kind, nets in (('global', self.global_nets), ('local', self.local_nets)):
             if nets is None: continue
             terms[f'{kind}_x'] = self.estimator(*nets[0](cx, rx, perm))
             terms[f'{kind}_y'] = self.estimator(*nets[1](cy, ry, perm))
         terms['l1'] = F.l1_loss(sx, sy)
-        terms['mi'] = (self.alpha * (terms.get('global_x', 0) + terms.get('global_y', 0))
-                       + self.beta * (terms.get('local_x', 0) + terms.get('local_y', 0)))
+        terms['mi'] = weighted_mi(terms, self.alpha, self.beta)
         terms['loss'] = -terms['mi'] + self.gamma * terms['l1']
         return terms
 
