@@ -11,7 +11,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from .core import *
 from .runs import resolve_config, train, make_dataset, load_run
-from .probes import PROTOCOLS, CAPACITY_CURVE, ProbeCallback, evaluate_run, write_probe_results, run_preset, run_iterations, plot_disentanglement, plot_probe_capacity
+from .probes import PROTOCOLS, CAPACITY_CURVE, PAPER_TABLES, ProbeCallback, evaluate_run, write_probe_results, run_preset, run_iterations, plot_disentanglement, plot_probe_capacity
 from .retrieval import Gallery, knn_accuracy, format_knn_table, show_retrieval, show_recombination
 
 # %% auto #0
@@ -63,7 +63,10 @@ def report(run, results:str|Path|None=None, # where to write the results file; d
              f"probe of our protocol (hidden width 64, standardised features), mean of {results['probe_seeds']} probe seeds.",
              *(['', "The `quick` schedule is short: what is left of the exclusive factor in S and of the shared one in E is measured "
                 "here, not hidden; longer schedules (the `paper` preset) are what close the gap."] if run_preset(cfg) == 'quick' else []), '',
-             '## Probes', '', '```', table.format(), '```', '']
+             '## Probes', '', *(["The column *reported* holds the paper's own numbers (arXiv:1912.03915v1: 50,000 + 30,000 iterations, its probe); "
+                                 "*paper* is this run probed under the paper's protocol.", '']
+                                if cfg.dataset in PAPER_TABLES else []),
+             '```', table.format(reference=PAPER_TABLES.get(cfg.dataset)), '```', '']
     if curve.exists(): lines += ['## Disentanglement during training', '', f'![disentanglement]({curve.name})', '']
     if capacity.exists(): lines += ['## Probe capacity', '', f'![probe capacity]({capacity.name})', '']
     lines += ['## Retrieval', '', f"Data: {retrieval['data']}.", '', '```', retrieval['knn'], '```', '',

@@ -11,10 +11,10 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from .core import *
 from .runs import resolve_config, train, load_run, run_config, read_history, Snapshots
-from .probes import PROTOCOLS, CAPACITY_PROTOCOLS, ProbeTable, evaluate_run, mean_sd, view_of
+from .probes import PROTOCOLS, CAPACITY_PROTOCOLS, PAPER_TABLES, ProbeTable, evaluate_run, mean_sd, view_of
 
 # %% auto #0
-__all__ = ['RUN_FIGURES', 'CMNIST_TARGETS', 'PAPER_CMNIST', 'LONG_VARIANTS', 'VARIANT_COLUMNS', 'publish_figures', 'load_results',
+__all__ = ['RUN_FIGURES', 'CMNIST_TARGETS', 'LONG_VARIANTS', 'VARIANT_COLUMNS', 'publish_figures', 'load_results',
            'describe_results', 'check_targets', 'format_targets', 'variant_dir', 'train_variant', 'variant_row',
            'write_variants', 'format_variants', 'plot_variants']
 
@@ -64,9 +64,6 @@ def format_targets(table:ProbeTable, protocols=('ours', 'paper'), targets:dict=C
         lines.append(f'{rep:5}{factor:18}{target:>9}' + ''.join(f"{checks[p][i][3]:>10.3f} {'met' if checks[p][i][4] else 'not':>4} " for p in protocols))
     return '\n'.join(lines)
 
-# %% ../nbs/10_experiments.ipynb #925d4e6c
-PAPER_CMNIST = {'paper Table 1': {'S_X': {'digit': 0.945, 'background_color': 0.082}}}
-
 # %% ../nbs/10_experiments.ipynb #33e6db0f
 LONG_VARIANTS = {'lr 1e-4': dict(lr=1e-4, lr_disc=1e-4), 'gamma 0.1': dict(gamma=0.1),
                  'all other negatives': dict(negatives='all', shared_iters=1000)}
@@ -75,10 +72,13 @@ def variant_dir(root, name:str)->Path:
     "The run folder of a variant: its name with spaces as underscores."
     return Path(root)/name.replace(' ', '_')
 
-def train_variant(name:str, root, dataset:str='cmnist', preset:str='long', variants:dict=LONG_VARIANTS, progress:bool=False)->Path:
+def train_variant(name:str, root, dataset:str='cmnist', preset:str='long', variants:dict=LONG_VARIANTS, progress:bool=False,
+                  snapshot_every:int|None=None, # keep the stage-1 weights every so many iterations, to probe along the schedule
+                 )->Path:
     "Train stage 1 of a variant of `preset` in `<root>/<name>`; returns the run folder."
     out = variant_dir(root, name)
-    train(resolve_config(dataset, preset, variants[name]), out, stage='shared', resume=(out/'checkpoints').exists(), progress=progress)
+    cbs = [Snapshots(out/'snapshots', snapshot_every)] if snapshot_every else []
+    train(resolve_config(dataset, preset, variants[name]), out, stage='shared', resume=(out/'checkpoints').exists(), progress=progress, cbs=cbs)
     return out
 
 def _seconds_at(run, iteration:int)->float:
@@ -94,7 +94,7 @@ def variant_row(name:str, run, iteration:int|None=None, # a snapshot's iteration
     iteration = iteration or cfg.shared_iters
     weights = Path(run)/('shared.pth' if iteration == cfg.shared_iters else f'snapshots/shared_{iteration}.pth')
     table = evaluate_run(run, protocols=protocols, seeds=seeds, loaded=load_run(run, 'cpu', shared_weights=weights))
-    return dict(variant=name, run=Path(run).name, iterations=iteration, train_seconds=_seconds_at(run, iteration),
+    return dict(variant=name, run=Path(run).name, iterations=iteration, train_seconds=_seconds_at(run, iteration), hardware=hardware(),
                 config={k: getattr(cfg, k) for k in ('lr', 'gamma', 'negatives', 'width', 'stat_hidden', 'batch_size')},
                 accuracy={p: table.accuracy(p) for p in protocols}, probe_seeds=len(seeds), data=table.data)
 

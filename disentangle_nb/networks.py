@@ -60,7 +60,9 @@ class GlobalStatNet(nn.Module):
     def forward(self, fmap, rep, perm=None):
         "Scores (B,) of (fmap_i, rep_i), and given `perm` also of (fmap_i, rep_perm[i]): (B,) for a (B,) `perm`, (B, K) for K rows."
         feat = self.convs(fmap)
-        score = lambda r: self.dense(torch.cat([feat.expand(*r.shape[:-1], -1), r], -1)).squeeze(-1)
+        first, n_feat = self.dense[0], feat.shape[-1]
+        f = F.linear(feat, first.weight[:, :n_feat], first.bias)  # the map's part of the first layer, once per map
+        score = lambda r: self.dense[1:](f + F.linear(r, first.weight[:, n_feat:])).squeeze(-1)
         if perm is None: return score(rep)
         marg = score(rep[perm])
         return score(rep), marg if perm.ndim == 1 else marg.T
@@ -69,15 +71,15 @@ class LocalStatNet(nn.Module):
     "Table III local statistics network: the representation tiled over the map, one score per location."
     def __init__(self, map_channels:int, rep_dim:int, hidden:int=512):
         super().__init__()
-        self.map_conv = nn.Conv2d(map_channels, hidden, 1)
+        self.map_proj = nn.Linear(map_channels, hidden)
         self.rep_proj = nn.Linear(rep_dim, hidden, bias=False)
-        self.rest = nn.Sequential(nn.ReLU(), nn.Conv2d(hidden, hidden, 1), nn.ReLU(), nn.Conv2d(hidden, 1, 1))
+        self.rest = nn.Sequential(nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1))
 
     def forward(self, fmap, rep, perm=None):
         "Scores (B, H*W) of (fmap_i, rep_i) at every location, and given `perm` also of (fmap_i, rep_perm[i]): (B, K*H*W) for K rows."
-        m, r = self.map_conv(fmap), self.rep_proj(rep)
-        def score(rr): # (..., B, hidden) -> (..., B, H*W)
-            return self.rest((m + rr[..., None, None]).flatten(0, -4)).view(*rr.shape[:-1], -1)
+        m = self.map_proj(fmap.flatten(2).transpose(1, 2))  # (B, H*W, hidden): every location's features, projected once
+        r = self.rep_proj(rep)
+        score = lambda rr: self.rest(m + rr[..., None, :]).squeeze(-1)  # (..., B, hidden) -> (..., B, H*W)
         if perm is None: return score(r)
         marg = score(r[perm])
         return score(r), marg if perm.ndim == 1 else marg.movedim(0, 1).flatten(1)

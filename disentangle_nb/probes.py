@@ -26,7 +26,7 @@ from .exclusive_stage import ExclusiveMI
 from .runs import PRESETS, TrainConfig, resolve_config, load_run, run_config, make_dataset, read_history
 
 # %% auto #0
-__all__ = ['PROTOCOLS', 'RESULT_KEYS', 'CALLBACK_PROTOCOL', 'PROBES_CSV', 'CAPACITY_PROTOCOLS', 'CAPACITY_CURVE',
+__all__ = ['PROTOCOLS', 'PAPER_TABLES', 'RESULT_KEYS', 'CALLBACK_PROTOCOL', 'PROBES_CSV', 'CAPACITY_PROTOCOLS', 'CAPACITY_CURVE',
            'representations', 'encode_pairs', 'extract_features', 'ProbeProtocol', 'torch_threads', 'fit_probes',
            'view_of', 'probe_accuracies', 'distance_to_ideal', 'mean_sd', 'ProbeTable', 'probe_table', 'probe_results',
            'write_probe_results', 'run_preset', 'run_iterations', 'evaluate_run', 'probe_columns', 'ProbeCallback',
@@ -255,6 +255,16 @@ def probe_table(features_by_split:dict, # split ('train', 'valid', 'test') -> `e
         runs[name] = probe_accuracies(features_by_split, spec, protocol, seeds, threads)
         seconds[name] = round(time.time() - start, 1)
     return ProbeTable(spec, runs, data, seconds)
+
+# %% ../nbs/06_probes.ipynb #a1e70002
+PAPER_TABLES = { # dataset -> {column: {rep: {factor: test accuracy as a fraction}}}, from arXiv:1912.03915v1
+    'cmnist': {'reported (Tab. 1-2)': {
+        'S_X': {'digit': 0.9448, 'background_color': 0.0822}, 'E_X': {'digit': 0.1320, 'background_color': 0.9999},
+        'S_Y': {'digit': 0.9427, 'digit_color': 0.0883}, 'E_Y': {'digit': 0.1375, 'digit_color': 0.9992}}},
+    'shapes3d': {'reported (Tab. 3)': {
+        'S_X': dict(floor_hue=0.0996, wall_hue=0.1008, object_hue=0.0995, scale=0.9999, shape=0.9999, orientation=0.9999),
+        'E_X': dict(floor_hue=0.9510, wall_hue=0.9979, object_hue=0.9617, scale=0.1725, shape=0.3073, orientation=0.0679)}},
+}
 
 # %% ../nbs/06_probes.ipynb #9d0be997
 RESULT_KEYS = {'ours': 'accuracy', 'wide': 'accuracy_wide', 'paper': 'accuracy_paper_protocol', 'linear': 'accuracy_linear'}
