@@ -66,7 +66,7 @@ def report(run, results:str|Path|None=None, # where to write the results file; d
              '## Probes', '', *(["The column *reported* holds the paper's own numbers (arXiv:1912.03915v1: 50,000 + 30,000 iterations, its probe); "
                                  "*paper* is this run probed under the paper's protocol.", '']
                                 if cfg.dataset in PAPER_TABLES else []),
-             '```', table.format(reference=PAPER_TABLES.get(cfg.dataset)), '```', '']
+             '```', table.format_paper_layout(reference=PAPER_TABLES.get(cfg.dataset)), '```', '']
     if curve.exists(): lines += ['## Disentanglement during training', '', f'![disentanglement]({curve.name})', '']
     if capacity.exists(): lines += ['## Probe capacity', '', f'![probe capacity]({capacity.name})', '']
     lines += ['## Retrieval', '', f"Data: {retrieval['data']}.", '', '```', retrieval['knn'], '```', '',

@@ -212,22 +212,42 @@ class ProbeTable:
         "Each representation's distance to the ideal, of the mean accuracies."
         return distance_to_ideal({r: {f: v['mean'] for f, v in fs.items()} for r, fs in self.accuracy(protocol).items()}, self.spec)
 
-    def format(self, protocols:list|None=None, reference:dict|None=None)->str:
-        "The table as text; `reference`: {column name: {rep: {factor: fraction or {'mean', 'sd'}}}} printed beside ours."
+    def columns(self, protocols:list|None=None, reference:dict|None=None)->dict:
+        "{rep: {column: ({factor: accuracy}, distance to ideal)}} for the ideal, each protocol and each `reference` column."
         protocols, reference = list(protocols or self.runs), reference or {}
-        accs = {p: self.accuracy(p) for p in protocols}
-        cols = ['ideal', *protocols, *reference]
-        w = max(16, *(len(c) + 2 for c in cols))
-        fw = max(len('distance to ideal'), *(len(f) for f in self.spec.n_classes)) + 2
-        lines = [f'Probe accuracy (%) on the test split, mean ± sd over {self.n_seeds} probe seeds; distance to ideal: '
-                 'L1 over factors of |accuracy - ideal|, accuracies as fractions.', f'Data: {self.data}',
-                 f"{'rep':5}{'factor':{fw}}" + ''.join(f'{c:>{w}}' for c in cols)]
+        out = {}
         for rep in self.reps:
+            out[rep] = {'ideal': (self.ideal[rep], 0.0)}
+            out[rep].update({p: (self.accuracy(p)[rep], self.distance_to_ideal(p)[rep]) for p in protocols})
+            out[rep].update({name: (ref.get(rep, {}), _ref_distance(ref, rep, self.spec)) for name, ref in reference.items()})
+        return out
+
+    def _caption(self)->list:
+        return [f'Probe accuracy (%) on the test split, mean ± sd over {self.n_seeds} probe seeds; distance to ideal: '
+                'L1 over factors of |accuracy - ideal|, accuracies as fractions.', f'Data: {self.data}']
+
+    def format(self, protocols:list|None=None, reference:dict|None=None)->str:
+        "The table as text, a row per representation and factor, a column per protocol; `reference`: {column name: {rep: {factor: fraction or {'mean', 'sd'}}}} printed beside ours."
+        table = self.columns(protocols, reference)
+        names = list(next(iter(table.values())))
+        w = max(16, *(len(c) + 2 for c in names))
+        fw = max(len('distance to ideal'), *(len(f) for f in self.spec.n_classes)) + 2
+        lines = [*self._caption(), f"{'rep':5}{'factor':{fw}}" + ''.join(f'{c:>{w}}' for c in names)]
+        for rep, cols in table.items():
             for f in self.spec.factors(view_of(rep)):
-                cells = [self.ideal[rep][f], *(accs[p][rep][f] for p in protocols), *(ref.get(rep, {}).get(f) for ref in reference.values())]
-                lines.append(f'{rep:5}{f:{fw}}' + ''.join(f'{_percent(c):>{w}}' for c in cells))
-            dist = [0.0, *(self.distance_to_ideal(p)[rep] for p in protocols), *(_ref_distance(ref, rep, self.spec) for ref in reference.values())]
-            lines.append(f"{rep:5}{'distance to ideal':{fw}}" + ''.join(f"{'-' if d is None else f'{d:.3f}':>{w}}" for d in dist))
+                lines.append(f'{rep:5}{f:{fw}}' + ''.join(f'{_percent(acc.get(f)):>{w}}' for acc, _ in cols.values()))
+            lines.append(f"{rep:5}{'distance to ideal':{fw}}" + ''.join(f'{_distance(d):>{w}}' for _, d in cols.values()))
+        return '\n'.join(lines)
+
+    def format_paper_layout(self, protocols:list|None=None, reference:dict|None=None)->str:
+        "The table as the paper prints it: a block per representation, a row for the ideal, each protocol and each reference, a column per factor and the distance to ideal."
+        lines = self._caption()
+        for rep, cols in self.columns(protocols, reference).items():
+            factors = [*self.spec.factors(view_of(rep)), 'distance to ideal']
+            w, lw = max(len(f) + 2 for f in factors), max(len(f'{rep} {c}') for c in cols) + 2
+            lines += ['', ' ' * lw + ''.join(f'{f:>{w}}' for f in factors)]
+            for c, (acc, d) in cols.items():
+                lines.append(f'{rep} {c}'.ljust(lw) + ''.join(f'{_percent(acc.get(f)):>{w}}' for f in factors[:-1]) + f'{_distance(d):>{w}}')
         return '\n'.join(lines)
 
     def __repr__(self): return self.format()
@@ -237,6 +257,8 @@ class ProbeTable:
         "The table a results file (`write_probe_results`) was written from, every protocol and probe seed."
         return cls(FactorSpec(**{k: tuple(v) if isinstance(v, list) else v for k, v in results['factors'].items()}),
                    results['per_seed'], results['data'], results['probe_seconds'])
+
+def _distance(d)->str: return '-' if d is None else f'{d:.3f}'
 
 def _ref_distance(ref:dict, rep:str, spec:FactorSpec):
     "The distance to ideal of a reference column's representation, when it has every factor."
