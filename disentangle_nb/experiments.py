@@ -65,8 +65,7 @@ def format_targets(table:ProbeTable, protocols=('ours', 'paper'), targets:dict=C
     return '\n'.join(lines)
 
 # %% ../nbs/10_experiments.ipynb #33e6db0f
-LONG_VARIANTS = {'lr 1e-4': dict(lr=1e-4, lr_disc=1e-4), 'gamma 0.1': dict(gamma=0.1),
-                 'all other negatives': dict(negatives='all', shared_iters=1000)}
+LONG_VARIANTS = {'lr 1e-4': dict(lr=1e-4, lr_disc=1e-4), 'gamma 0.1': dict(gamma=0.1), 'all other negatives': dict(negatives='all')}
 
 def variant_dir(root, name:str)->Path:
     "The run folder of a variant: its name with spaces as underscores."
@@ -102,18 +101,19 @@ def variant_row(name:str, run, iteration:int|None=None, # a snapshot's iteration
 VARIANT_COLUMNS = (('S_X', 'background_color'), ('S_Y', 'digit_color'), ('S_X', 'digit'), ('S_Y', 'digit'))
 
 def write_variants(rows:list, path)->dict:
-    "Write variant rows and the hardware to a results file; returns its content."
-    results = dict(hardware=hardware(), probe_seeds=rows[0]['probe_seeds'], rows=rows)
+    "Write variant rows (each names its hardware) to a results file; returns its content."
+    results = dict(probe_seeds=rows[0]['probe_seeds'], rows=rows)
     Path(path).write_text(json.dumps(results, indent=1))
     return results
 
 def format_variants(rows:list, columns=VARIANT_COLUMNS)->str:
-    "The variant table as text: accuracy (%) of each column under each protocol of the rows."
+    "The variant table as text: accuracy (%) of each column under each protocol, the rows of a variant together by iterations."
     protocols = list(rows[0]['accuracy'])
     heads = [f'{rep} {factor} ({p})' for rep, factor in columns for p in protocols]
     w = max(len(h) for h in heads) + 2
     lines = [f"{'variant':22}{'iterations':>11}{'train s':>9}" + ''.join(f'{h:>{w}}' for h in heads)]
-    for r in rows:
+    order = {v: i for i, v in enumerate(dict.fromkeys(r['variant'] for r in rows))}
+    for r in sorted(rows, key=lambda r: (order[r['variant']], r['iterations'])):
         cells = [r['accuracy'][p][rep][factor] for rep, factor in columns for p in protocols]
         lines.append(f"{r['variant']:22}{r['iterations']:>11,}{r['train_seconds']:>9.0f}"
                      + ''.join(f"{100 * c['mean']:>{w - 6}.1f} ± {100 * c['sd']:<3.1f}" for c in cells))
