@@ -63,7 +63,7 @@ def report(run, results:str|Path|None=None, # where to write the results file; d
              f"probe of our protocol (hidden width 64, standardised features), mean of {results['probe_seeds']} probe seeds.",
              *(['', "The `quick` schedule is short: what is left of the exclusive factor in S and of the shared one in E is measured "
                 "here, not hidden; longer schedules (the `paper` preset) are what close the gap."] if run_preset(cfg) == 'quick' else []), '',
-             '## Probes', '', *(["The column *reported* holds the paper's own numbers (arXiv:1912.03915v1: 50,000 + 30,000 iterations, its probe); "
+             '## Probes', '', *(["The column *reported* holds the paper's own numbers (arXiv:1912.03915v1: its schedule, its probe); "
                                  "*paper* is this run probed under the paper's protocol.", '']
                                 if cfg.dataset in PAPER_TABLES else []),
              '```', table.format_paper_layout(reference=PAPER_TABLES.get(cfg.dataset)), '```', '']

@@ -215,12 +215,10 @@ class ProbeTable:
     def columns(self, protocols:list|None=None, reference:dict|None=None)->dict:
         "{rep: {column: ({factor: accuracy}, distance to ideal)}} for the ideal, each protocol and each `reference` column."
         protocols, reference = list(protocols or self.runs), reference or {}
-        out = {}
-        for rep in self.reps:
-            out[rep] = {'ideal': (self.ideal[rep], 0.0)}
-            out[rep].update({p: (self.accuracy(p)[rep], self.distance_to_ideal(p)[rep]) for p in protocols})
-            out[rep].update({name: (ref.get(rep, {}), _ref_distance(ref, rep, self.spec)) for name, ref in reference.items()})
-        return out
+        accs, dists = {p: self.accuracy(p) for p in protocols}, {p: self.distance_to_ideal(p) for p in protocols}
+        return {rep: {'ideal': (self.ideal[rep], 0.0), **{p: (accs[p][rep], dists[p][rep]) for p in protocols},
+                      **{name: (ref.get(rep, {}), _ref_distance(ref, rep, self.spec)) for name, ref in reference.items()}}
+                for rep in self.reps}
 
     def _caption(self)->list:
         return [f'Probe accuracy (%) on the test split, mean ± sd over {self.n_seeds} probe seeds; distance to ideal: '
