@@ -6,14 +6,14 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #7fa3c642
 from __future__ import annotations
-import os, platform, random
+import inspect, os, platform, random
 from pathlib import Path
 import numpy as np
 import torch
 
 # %% auto #0
 __all__ = ['DEVICE_ENV', 'DATA_ENV', 'set_seed', 'default_device', 'hardware', 'data_root', 'data_path', 'check_pair',
-           'check_choice', 'derangement', 'shuffle_batch']
+           'check_choice', 'config_kwargs', 'derangement', 'shuffle_batch']
 
 # %% ../nbs/00_core.ipynb #53928dac
 def set_seed(seed:int, # the seed for python, numpy and torch
@@ -80,6 +80,14 @@ def check_choice(value, # the name given
     "Return `value` if it is one of `choices`, else raise a `ValueError` that lists them."
     if value not in choices: raise ValueError(f"unknown {what} {value!r}; valid: {', '.join(map(repr, choices))}")
     return value
+
+# %% ../nbs/00_core.ipynb #04d42258
+def config_kwargs(fn, # a function or class whose arguments are read
+                  cfg, # any object with attributes, e.g. a run's `TrainConfig`
+                  **given)->dict:
+    "The arguments of `fn` that `cfg` has as attributes, by name, then `given` (which wins)."
+    names = inspect.signature(fn).parameters
+    return {**{k: getattr(cfg, k) for k in names if hasattr(cfg, k)}, **given}
 
 # %% ../nbs/00_core.ipynb #ce9dd604
 def derangement(n:int, # batch size, at least 2

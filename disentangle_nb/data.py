@@ -8,6 +8,7 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/data.html.md"""
 from __future__ import annotations
 import gzip, time
 from dataclasses import dataclass, field
+from typing import Callable
 from pathlib import Path
 import numpy as np
 import torch
@@ -15,9 +16,9 @@ import matplotlib.pyplot as plt
 from .core import *
 
 # %% auto #0
-__all__ = ['REPRESENTATIONS', 'MNIST_STEMS', 'COLORS', 'CMNIST_SPEC', 'FactorSpec', 'PairBatch', 'PairDataset', 'GroupSampler',
-           'PairLoader', 'show_pairs', 'pairs_per_second', 'read_idx', 'mnist_file', 'load_mnist', 'have_data',
-           'ColoredMNIST']
+__all__ = ['REPRESENTATIONS', 'DATASETS', 'MNIST_STEMS', 'COLORS', 'CMNIST_SPEC', 'FactorSpec', 'PairBatch', 'PairDataset',
+           'GroupSampler', 'PairLoader', 'DatasetEntry', 'register_dataset', 'show_pairs', 'pairs_per_second',
+           'read_idx', 'mnist_file', 'load_mnist', 'have_data', 'ColoredMNIST']
 
 # %% ../nbs/02_data.ipynb #6d84ec65
 REPRESENTATIONS = ('S_X', 'E_X', 'S_Y', 'E_Y')
@@ -79,6 +80,10 @@ class PairDataset:
     def __getitem__(self, i:int)->PairBatch:
         "One pair, without the batch dimension."
         return PairBatch(*(t[0] for t in self.pairs(torch.tensor([i], device=self.device))))
+    @property
+    def image_shape(self)->tuple:
+        "(C, H, W) of the images, from one pair drawn without touching the global random state (models are built from it)."
+        with torch.random.fork_rng(devices=[]): return tuple(self[0].x.shape)
     def rgb(self, x:torch.Tensor)->torch.Tensor:
         "Images (B, C, H, W) in [-1, 1] as (B, H, W, 3) RGB in [0, 1] for display."
         x = ((x.float() + 1) / 2).clamp(0, 1)
@@ -147,6 +152,23 @@ class PairLoader:
                 yield batch
                 done += 1
             if self.n_batches is None: return
+
+# %% ../nbs/02_data.ipynb #bf92cb80
+@dataclass(frozen=True)
+class DatasetEntry:
+    "A registered pair dataset: how to build a split, its configuration defaults, and whether its data is here."
+    make:Callable # (split, device=None, **data_options) -> PairDataset
+    defaults:dict # configuration values the dataset needs, before the user's overrides (e.g. e_dim)
+    available:Callable # () -> bool: can it be built on this machine (its files in the data root)?
+
+DATASETS = {} # name -> DatasetEntry
+
+def register_dataset(name:str, defaults:dict|None=None, available:Callable=lambda: True):
+    "Decorator: register a pair dataset (class or function of `(split, device=None, **options)`) as `name`."
+    def register(make):
+        DATASETS[name] = DatasetEntry(make, dict(defaults or {}), available)
+        return make
+    return register
 
 # %% ../nbs/02_data.ipynb #a47af104
 def show_pairs(ds:PairDataset, n:int=8, seed:int=0, title:str|None=None):
@@ -230,6 +252,7 @@ CMNIST_SPEC = FactorSpec({'digit': 10, 'background_color': len(COLORS), 'digit_c
                          shared=('digit',), exclusive_x=('background_color',), exclusive_y=('digit_color',),
                          class_names={'background_color': list(COLORS), 'digit_color': list(COLORS)})
 
+@register_dataset('cmnist', dict(e_dim=8, share_weights=False), available=lambda: have_data('mnist'))
 class ColoredMNIST(PairDataset):
     "Pairs (MNIST-CB, MNIST-CD) of real MNIST digits: white digit on a coloured background, coloured digit on black."
     spec = CMNIST_SPEC

@@ -140,6 +140,7 @@ def band_stats(stack:torch.Tensor, # (T, C, H, W) images
     return mean, var.sqrt()
 
 # %% ../nbs/02d_earth.ipynb #a9efb7d5
+@register_dataset('sentinel2', available=lambda: have_data('sentinel2'))
 class Sentinel2Pairs(PairDataset):
     "Pairs of k x k crops of one Sentinel-2 scene at the same place and two different dates, held out by location."
     variants = ('rgb', 'all', 'ndvi')

@@ -7,6 +7,8 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/estimators.html.md"""
 # %% ../nbs/01_estimators.ipynb #6de4e298
 from __future__ import annotations
 import math
+from dataclasses import dataclass
+from functools import partial
 from typing import Callable
 import numpy as np
 import torch
@@ -17,11 +19,12 @@ from fastprogress.fastprogress import progress_bar
 from .core import *
 
 # %% auto #0
-__all__ = ['gaussian_rho', 'gaussian_pair', 'check_scores', 'check_square', 'logmeanexp', 'straight_through', 'jsd_mi', 'MineEMA',
-           'dv_mi', 'nwj_mi', 'jsd_nwj_mi', 'split_scores', 'score_bound', 'infonce_mi', 'smile_mi', 'mlp',
-           'SeparableCritic', 'ConcatCritic', 'CLUB', 'fit_mi', 'fixed_mi_sampler', 'check_estimator', 'gaussian_gram',
-           'matrix_renyi_entropy', 'dime', 'gaussian_copula_mi', 'sliced_mi', 'distance_correlation',
-           'pearson_dependence', 'hsic', 'staircase_estimators', 'mi_staircase', 'plot_staircase', 'staircase_summary']
+__all__ = ['BOUNDS', 'STAIRCASE_BOUNDS', 'gaussian_rho', 'gaussian_pair', 'check_scores', 'check_square', 'logmeanexp',
+           'straight_through', 'jsd_mi', 'MineEMA', 'dv_mi', 'nwj_mi', 'jsd_nwj_mi', 'split_scores', 'infonce_mi',
+           'smile_mi', 'Bound', 'make_bound', 'mlp', 'SeparableCritic', 'ConcatCritic', 'CLUB', 'fit_mi',
+           'fixed_mi_sampler', 'check_estimator', 'gaussian_gram', 'matrix_renyi_entropy', 'dime', 'gaussian_copula_mi',
+           'sliced_mi', 'distance_correlation', 'pearson_dependence', 'hsic', 'staircase_estimators', 'mi_staircase',
+           'plot_staircase', 'staircase_summary']
 
 # %% ../nbs/01_estimators.ipynb #6f02de54
 def gaussian_rho(mi:float, dim:int)->float:
@@ -42,11 +45,9 @@ def gaussian_pair(n:int, # number of samples
 def _shapes(**ts): return ', '.join(f'{k} {tuple(v.shape)}' for k, v in ts.items())
 
 def check_scores(t_joint:torch.Tensor, t_marg:torch.Tensor):
-    "Raise a `ValueError` unless `t_joint` and `t_marg` are non-empty score tensors with the same batch size (dim 0)."
-    if t_joint.ndim < 1 or t_marg.ndim < 1 or t_joint.numel() == 0 or t_marg.numel() == 0:
-        raise ValueError(f'expected non-empty scores with the batch on dim 0; got {_shapes(t_joint=t_joint, t_marg=t_marg)}')
-    if len(t_joint) != len(t_marg):
-        raise ValueError(f'expected t_joint and t_marg with the same batch size; got {_shapes(t_joint=t_joint, t_marg=t_marg)}')
+    "Raise a `ValueError` unless `t_joint` is (N,) and `t_marg` (N, K), non-empty: each anchor's joint score and its K negatives."
+    if t_joint.ndim != 1 or t_marg.ndim != 2 or t_joint.numel() == 0 or t_marg.numel() == 0 or len(t_joint) != len(t_marg):
+        raise ValueError(f'expected t_joint (N,) and t_marg (N, K) with N, K >= 1; got {_shapes(t_joint=t_joint, t_marg=t_marg)}')
 
 def check_square(scores:torch.Tensor):
     "Raise a `ValueError` unless `scores` is an N x N score matrix (positives on the diagonal), N >= 2."
@@ -63,8 +64,8 @@ def straight_through(value:torch.Tensor, surrogate:torch.Tensor)->torch.Tensor:
     return surrogate + (value - surrogate).detach()
 
 # %% ../nbs/01_estimators.ipynb #6cf8a5ab
-def jsd_mi(t_joint:torch.Tensor, # critic scores on joint samples, batch first
-           t_marg:torch.Tensor, # critic scores on product-of-marginals samples, batch first
+def jsd_mi(t_joint:torch.Tensor, # (N,) each anchor's score with its joint partner
+           t_marg:torch.Tensor, # (N, K) its scores with K product-of-marginals partners
           )->torch.Tensor:
     "Deep InfoMax's Jensen-Shannon MI bound (paper Eq. 2): E_p[-sp(-T)] - E_q[sp(T)] = 2 JSD - log 4 at the optimum."
     check_scores(t_joint, t_marg)
@@ -106,33 +107,48 @@ def jsd_nwj_mi(t_joint:torch.Tensor, t_marg:torch.Tensor)->torch.Tensor:
 
 # %% ../nbs/01_estimators.ipynb #97825ba2
 def split_scores(scores:torch.Tensor):
-    "The diagonal `(N,)` (positives) and off-diagonal `(N, N-1)` (negatives) of an N x N score matrix."
+    "The diagonal `(N,)` (positives) and off-diagonal `(N, N-1)` (negatives) of an N x N score matrix: the bounds' input."
     check_square(scores)
     n = len(scores)
     return scores.diagonal(), scores.flatten()[1:].view(n - 1, n + 1)[:, :-1].reshape(n, n - 1)
 
-def score_bound(bound:Callable, **kwargs)->Callable:
-    "Turn `bound(t_joint, t_marg, **kwargs)` into a function of an N x N score matrix."
-    def f(scores): return bound(*split_scores(scores), **kwargs)
-    f.__name__ = bound.__name__
-    return f
-
 # %% ../nbs/01_estimators.ipynb #9df845f2
-def infonce_mi(scores:torch.Tensor, # N x N critic scores, positive pairs on the diagonal
-              )->torch.Tensor:
-    "InfoNCE bound: log N + mean_i [T_ii - logsumexp_j T_ij], in nats; at most log N."
-    check_square(scores)
-    return math.log(len(scores)) + (scores.diagonal() - scores.logsumexp(1)).mean()
+def infonce_mi(t_joint:torch.Tensor, t_marg:torch.Tensor)->torch.Tensor:
+    "InfoNCE bound: log(K+1) + mean_i [T_i+ - logsumexp(T_i+, T_i1..T_iK)], in nats; at most log(K+1)."
+    check_scores(t_joint, t_marg)
+    candidates = torch.cat([t_joint[:, None], t_marg], 1)
+    return math.log(candidates.shape[1]) + (t_joint - candidates.logsumexp(1)).mean()
 
 # %% ../nbs/01_estimators.ipynb #0ba27723
-def smile_mi(scores:torch.Tensor, # N x N critic scores, positive pairs on the diagonal
+def smile_mi(t_joint:torch.Tensor, t_marg:torch.Tensor,
              clip:float|None=5.0, # tau, the clipping threshold of the partition function
             )->torch.Tensor:
     "SMILE: DV with the partition function's scores clipped to [-clip, clip]; gradients of the JS bound."
-    t_joint, t_marg = split_scores(scores)
-    if clip is not None: t_marg_clipped = t_marg.clamp(-clip, clip)
-    else: t_marg_clipped = t_marg
+    check_scores(t_joint, t_marg)
+    t_marg_clipped = t_marg if clip is None else t_marg.clamp(-clip, clip)
     return straight_through(t_joint.mean() - logmeanexp(t_marg_clipped), jsd_mi(t_joint, t_marg))
+
+# %% ../nbs/01_estimators.ipynb #2bce9f97
+@dataclass(frozen=True)
+class Bound:
+    "A registered MI lower bound: its label in tables and figures, and `make()` -> a fresh `bound(t_joint, t_marg)`."
+    label:str
+    make:Callable
+
+BOUNDS = {
+    'jsd': Bound('JS (Deep InfoMax)', lambda: jsd_mi),
+    'dv': Bound('DV', lambda: dv_mi),
+    'mine': Bound('MINE (DV + EMA)', lambda: partial(dv_mi, ema=MineEMA())),
+    'nwj': Bound('NWJ', lambda: nwj_mi),
+    'js-nwj': Bound('JS (NWJ readout)', lambda: jsd_nwj_mi),
+    'infonce': Bound('InfoNCE', lambda: infonce_mi),
+    'smile': Bound('SMILE (tau=5)', lambda: partial(smile_mi, clip=5.0)),
+}
+
+def make_bound(name:str)->Callable:
+    "A fresh bound of `BOUNDS` by name."
+    check_choice(name, list(BOUNDS), 'estimator')
+    return BOUNDS[name].make()
 
 # %% ../nbs/01_estimators.ipynb #f1b27f91
 def mlp(d_in:int, hidden:int, d_out:int, layers:int=2)->nn.Sequential:
@@ -182,7 +198,7 @@ class CLUB(nn.Module):
 
 # %% ../nbs/01_estimators.ipynb #be4b93b0
 def fit_mi(sample:Callable, # sample(step, batch_size) -> (x, y)
-           estimator:Callable|None, # a function of the N x N score matrix; None when `critic` is a `CLUB`
+           estimator:Callable|None, # a bound of (t_joint, t_marg), e.g. `make_bound('infonce')`; None when `critic` is a `CLUB`
            critic:nn.Module, # a critic returning N x N scores, or a `CLUB`
            steps:int=1000, lr:float=5e-4, batch_size:int=64,
            one_cycle:bool=False, # anneal the learning rate with a one-cycle schedule (for a fixed true MI); else constant
@@ -197,7 +213,7 @@ def fit_mi(sample:Callable, # sample(step, batch_size) -> (x, y)
         x, y = sample(step, batch_size)
         if is_club: loss, estimate = critic.learning_loss(x, y), critic(x, y)
         else:
-            estimate = estimator(critic(x, y))
+            estimate = estimator(*split_scores(critic(x, y)))
             loss = -estimate
         opt.zero_grad(); loss.backward(); opt.step()
         if sched is not None: sched.step()
@@ -295,15 +311,13 @@ def hsic(x:torch.Tensor, y:torch.Tensor, sigma:float|None=None)->torch.Tensor:
     return (k * l).sum() / (len(x) - 1)**2
 
 # %% ../nbs/01_estimators.ipynb #be223e58
+STAIRCASE_BOUNDS = ('nwj', 'js-nwj', 'mine', 'infonce', 'smile') # the bounds of `BOUNDS` that estimate MI in nats
+
 def staircase_estimators(dim:int=20, critic:str='separable')->dict:
-    "For each bound a function returning a fresh (estimator, critic) pair; `critic` is 'separable' or 'concat'."
+    "Label -> a function returning a fresh (estimator, critic) pair: the `STAIRCASE_BOUNDS` and CLUB; `critic` is 'separable' or 'concat'."
     def make_critic(): return SeparableCritic(dim, dim) if critic == 'separable' else ConcatCritic(dim, dim)
-    return {'NWJ': lambda: (score_bound(nwj_mi), make_critic()),
-            'JS (NWJ readout)': lambda: (score_bound(jsd_nwj_mi), make_critic()),
-            'MINE (DV + EMA)': lambda: (score_bound(dv_mi, ema=MineEMA()), make_critic()),
-            'InfoNCE': lambda: (infonce_mi, make_critic()),
-            'SMILE (tau=5)': lambda: (smile_mi, make_critic()),
-            'CLUB (upper bound)': lambda: (None, CLUB(dim, dim))}
+    setups = {BOUNDS[name].label: (lambda name=name: (make_bound(name), make_critic())) for name in STAIRCASE_BOUNDS}
+    return {**setups, 'CLUB (upper bound)': lambda: (None, CLUB(dim, dim))}
 
 def mi_staircase(levels=(2, 4, 6, 8, 10), # true MI of each step, nats
                  steps_per_level:int=4000, dim:int=20, batch_size:int=64, lr:float=5e-4,

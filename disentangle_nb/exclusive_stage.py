@@ -6,18 +6,21 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/exclusive_stage.html.md"""
 
 # %% ../nbs/05_exclusive_stage.ipynb #3e52184a
 from __future__ import annotations
-from typing import Callable
+from contextlib import contextmanager
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from fastai.learner import Learner
-from .estimators import jsd_mi
+from fastcore.basics import patch
+from .core import check_choice, config_kwargs
+from .estimators import BOUNDS, CLUB, make_bound, hsic, distance_correlation
 from .networks import *
 from .shared_stage import *
 from .shared_stage import _adam
 
 # %% auto #0
-__all__ = ['EXCLUSIVE_TERMS', 'GradReverse', 'grad_reverse', 'ExclusiveMI', 'ExclusiveMICallback', 'exclusive_learner']
+__all__ = ['INDEPENDENCE', 'EXCLUSIVE_TERMS', 'GradReverse', 'grad_reverse', 'Adversary', 'frozen', 'ClubPenalty', 'HSICPenalty',
+           'DistanceCorrelationPenalty', 'ExclusiveMI', 'ExclusiveMICallback', 'exclusive_learner']
 
 # %% ../nbs/05_exclusive_stage.ipynb #197c8fda
 class GradReverse(torch.autograd.Function):
@@ -31,21 +34,76 @@ def grad_reverse(x:torch.Tensor, scale:float)->torch.Tensor:
     "`x`, through which gradients flow back multiplied by `-scale`."
     return GradReverse.apply(x, scale)
 
+# %% ../nbs/05_exclusive_stage.ipynb #0c601e4c
+class Adversary(nn.Module):
+    "The paper's independence term (Eq. 9-10): a discriminator of (S, E) against (S, shuffled E), through gradient reversal."
+    logs = ('disc', 'disc_acc')
+    def __init__(self, s_dim:int, e_dim:int): super().__init__(); self.discriminator = Discriminator(s_dim, e_dim)
+    def forward(self, s, e, weight:float):
+        perm = roll_perm(len(e), e.device)
+        e_adv = grad_reverse(e, weight)
+        real, fake = self.discriminator(s, e_adv[perm]), self.discriminator(s, e_adv)
+        disc = (F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
+                + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
+        return disc, dict(disc=disc, disc_acc=((real > 0).float().mean() + (fake < 0).float().mean()).detach() / 2)
+
+# %% ../nbs/05_exclusive_stage.ipynb #15f466dd
+@contextmanager
+def frozen(module:nn.Module):
+    "Within the block, `module`'s parameters take no gradient (inputs still do); restored after."
+    flags = [p.requires_grad for p in module.parameters()]
+    for p in module.parameters(): p.requires_grad_(False)
+    try: yield module
+    finally:
+        for p, f in zip(module.parameters(), flags): p.requires_grad_(f)
+
+class ClubPenalty(nn.Module):
+    "CLUB's upper bound of I(S;E) as an independence term: q(e|s) fits by likelihood, the encoder minimises the bound."
+    logs = ('club',)
+    def __init__(self, s_dim:int, e_dim:int): super().__init__(); self.club = CLUB(s_dim, e_dim)
+    def forward(self, s, e, weight:float):
+        fit = self.club.learning_loss(s.detach(), e.detach())
+        with frozen(self.club): bound = self.club(s, e)
+        return fit + weight * bound, dict(club=bound.detach())
+
+class HSICPenalty(nn.Module):
+    "HSIC (Gaussian kernels, median bandwidth) between S and E as an independence term: no parameters, the encoder minimises it."
+    logs = ('hsic',)
+    def __init__(self, s_dim:int, e_dim:int): super().__init__()
+    def measure(self, s, e): return hsic(s, e)
+    def forward(self, s, e, weight:float):
+        value = self.measure(s, e)
+        return weight * value, {self.logs[0]: value.detach()}
+
+class DistanceCorrelationPenalty(HSICPenalty):
+    "The bias-corrected squared distance correlation between S and E as an independence term."
+    logs = ('dcor',)
+    def measure(self, s, e): return distance_correlation(s, e)
+
+# %% ../nbs/05_exclusive_stage.ipynb #7837307b
+INDEPENDENCE = {'adversary': Adversary, 'club': ClubPenalty, 'hsic': HSICPenalty, 'dcor': DistanceCorrelationPenalty}
+
 # %% ../nbs/05_exclusive_stage.ipynb #c1e821a4
-EXCLUSIVE_TERMS = ('loss', 'mi', 'global_x', 'global_y', 'local_x', 'local_y', 'disc_x', 'disc_y', 'disc_acc_x', 'disc_acc_y')
+EXCLUSIVE_TERMS = ('loss', 'mi', 'global_x', 'global_y', 'local_x', 'local_y', 'disc_x', 'disc_y', 'disc_acc_x', 'disc_acc_y') # with the adversary
 
 class ExclusiveMI(nn.Module):
-    "Stage 2 networks: frozen shared encoders, exclusive encoders, statistics networks on R = (S, E), discriminators."
+    "Stage 2 networks: frozen shared encoders, exclusive encoders, statistics networks on R = (S, E), an independence term."
     def __init__(self, shared:SharedMI, # the trained stage-1 model; its encoders are frozen
                  e_dim:int=8, width:int=64, stat_hidden:int=512,
                  share_weights:bool=False, # one set of networks for X and Y (single-domain data)
-                 alpha:float=0.5, beta:float=1.0, lambda_adv:float=0.02,
-                 estimator:Callable=jsd_mi):
+                 alpha:float=0.5, beta:float=1.0,
+                 lambda_adv:float=0.02, # the weight of the independence term (the paper's lambda_adv)
+                 estimator:str='jsd', # the MI bound of every MI term: a name in `BOUNDS`
+                 negatives:str='one', # product-of-marginals samples per map, as in stage 1
+                 independence:str='adversary', # how E is made independent of S: a name in `INDEPENDENCE`
+                ):
         super().__init__()
         for k, v in dict(alpha=alpha, beta=beta, lambda_adv=lambda_adv).items():
             if v < 0: raise ValueError(f'{k} must be >= 0, got {v}')
         if alpha == 0 and beta == 0: raise ValueError('alpha and beta are both 0: stage 2 would have no MI term')
+        check_choice(estimator, list(BOUNDS), 'estimator'); check_choice(independence, list(INDEPENDENCE), 'independence')
         self.alpha, self.beta, self.lambda_adv, self.estimator = alpha, beta, lambda_adv, estimator
+        self.negatives = NEGATIVES[check_choice(negatives, list(NEGATIVES), 'negatives')]
         self.shared = shared.encoders.requires_grad_(False).eval()
         enc = self.shared[0]
         self.encoders = view_pair(lambda: Encoder(enc.in_ch, enc.img_size, width, e_dim), share_weights)
@@ -53,58 +111,72 @@ class ExclusiveMI(nn.Module):
         map_shape, r_dim = (c_shared + self.encoders[0].map_shape[0], h, w), enc.rep_dim + e_dim
         self.global_nets = view_pair(lambda: GlobalStatNet(map_shape, r_dim, stat_hidden), share_weights) if alpha > 0 else None
         self.local_nets = view_pair(lambda: LocalStatNet(map_shape[0], r_dim, stat_hidden), share_weights) if beta > 0 else None
-        self.discriminators = view_pair(lambda: Discriminator(enc.rep_dim, e_dim), share_weights)
+        self.independence = view_pair(lambda: INDEPENDENCE[independence](enc.rep_dim, e_dim), share_weights)
+        self.bounds = {t: make_bound(estimator) for t in self.terms if t[:-2] in ('global', 'local')}
 
-    @property
-    def terms(self)->tuple:
-        "Names of the terms `forward` returns, the loss first."
-        return tuple(t for t in EXCLUSIVE_TERMS if t[:-2] not in ('global', 'local') or getattr(self, f'{t[:-2]}_nets') is not None)
+# %% ../nbs/05_exclusive_stage.ipynb #8fb6cfe3
+@patch(as_prop=True)
+def terms(self:ExclusiveMI)->tuple:
+    "Names of the terms `forward` returns, the loss first."
+    mi = [t for t in ('global_x', 'global_y', 'local_x', 'local_y') if getattr(self, f'{t[:-2]}_nets') is not None]
+    return ('loss', 'mi', *mi, *(f'{name}_{v}' for name in self.independence[0].logs for v in 'xy'))
 
-    def train(self, mode:bool=True):
-        "Set the training mode of everything but the frozen shared encoders, which stay in evaluation mode."
-        super().train(mode); self.shared.eval()
-        return self
+@patch
+def train(self:ExclusiveMI, mode:bool=True):
+    "Set the training mode of everything but the frozen shared encoders, which stay in evaluation mode."
+    nn.Module.train(self, mode); self.shared.eval()
+    return self
 
-    def main_parameters(self):
-        "The parameters the main optimizer trains: exclusive encoders and statistics networks (not the discriminators)."
-        nets = [self.encoders, self.global_nets, self.local_nets]
-        return [p for n in nets if n is not None for p in n.parameters()]
+@patch
+def main_parameters(self:ExclusiveMI):
+    "The parameters the main optimizer trains: exclusive encoders and statistics networks (not the independence term)."
+    nets = [self.encoders, self.global_nets, self.local_nets]
+    return [p for n in nets if n is not None for p in n.parameters()]
 
-    def encode(self, x, y):
-        "Per view: (shared map, S), (exclusive map, E)."
-        with torch.no_grad(): sx, sy = self.shared[0](x), self.shared[1](y)
-        return (sx, self.encoders[0](x)), (sy, self.encoders[1](y))
+@patch
+def encode(self:ExclusiveMI, x, y):
+    "Per view: (shared map, S), (exclusive map, E)."
+    with torch.no_grad(): sx, sy = self.shared[0](x), self.shared[1](y)
+    return (sx, self.encoders[0](x)), (sy, self.encoders[1](y))
 
-    def forward(self, x, y):
-        perm = roll_perm(len(x), x.device)
-        terms = {}
-        for v, ((cs, s), (ce, e)) in zip('xy', self.encode(x, y)):
-            i = 'xy'.index(v)
-            fmap, r = torch.cat([cs, ce], 1), torch.cat([s, e], 1)
-            if self.global_nets is not None: terms[f'global_{v}'] = self.estimator(*self.global_nets[i](fmap, r, perm))
-            if self.local_nets is not None: terms[f'local_{v}'] = self.estimator(*self.local_nets[i](fmap, r, perm))
-            e_adv = grad_reverse(e, self.lambda_adv)
-            real, fake = self.discriminators[i](s, e_adv[perm]), self.discriminators[i](s, e_adv)
-            terms[f'disc_{v}'] = (F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
-                                  + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
-            terms[f'disc_acc_{v}'] = ((real > 0).float().mean() + (fake < 0).float().mean()).detach() / 2
-        terms['mi'] = weighted_mi(terms, self.alpha, self.beta)
-        terms['loss'] = -terms['mi'] + terms['disc_x'] + terms['disc_y']
-        return terms
+# %% ../nbs/05_exclusive_stage.ipynb #1dfe28fa
+@patch
+def forward(self:ExclusiveMI, x, y):
+    perm = self.negatives(len(x), x.device)
+    terms, independence_losses = {}, []
+    for i, (v, ((cs, s), (ce, e))) in enumerate(zip('xy', self.encode(x, y))):
+        fmap, r = torch.cat([cs, ce], 1), torch.cat([s, e], 1)
+        if self.global_nets is not None: terms[f'global_{v}'] = self.bounds[f'global_{v}'](*self.global_nets[i](fmap, r, perm))
+        if self.local_nets is not None: terms[f'local_{v}'] = self.bounds[f'local_{v}'](*self.local_nets[i](fmap, r, perm))
+        loss, logs = self.independence[i](s, e, self.lambda_adv)
+        independence_losses.append(loss)
+        terms.update({f'{k}_{v}': t for k, t in logs.items()})
+    terms['mi'] = weighted_mi(terms, self.alpha, self.beta)
+    terms['loss'] = sum(independence_losses, -terms['mi'])
+    return terms
+
+@patch(cls_method=True)
+def from_config(cls:ExclusiveMI, cfg, # a run's configuration (any object with attributes named like the arguments)
+                shared:SharedMI)->ExclusiveMI:
+    "The stage-2 model of `cfg` on top of the trained stage-1 model `shared`."
+    return cls(**config_kwargs(cls, cfg, shared=shared))
 
 # %% ../nbs/05_exclusive_stage.ipynb #6ac71277
 class ExclusiveMICallback(StageCallback):
-    "Stage 2's callback: the discriminators' optimizer, and the term history and checks of `StageCallback`."
+    "Stage 2's callback: the independence term's optimizer, and the term history and checks of `StageCallback`."
     def __init__(self, model:ExclusiveMI, lr_disc:float=1e-4):
         super().__init__(model.terms)
-        self.disc_opt = torch.optim.Adam(model.discriminators.parameters(), lr=lr_disc)
+        own = list(model.independence.parameters())
+        self.independence_opt = torch.optim.Adam(own, lr=lr_disc) if own else None
     def after_backward(self):
-        self.disc_opt.step()
-        self.disc_opt.zero_grad(set_to_none=True)
-    def before_validate(self): self.disc_opt.zero_grad(set_to_none=True)
+        if self.independence_opt is None: return
+        self.independence_opt.step()
+        self.independence_opt.zero_grad(set_to_none=True)
+    def before_validate(self):
+        if self.independence_opt is not None: self.independence_opt.zero_grad(set_to_none=True)
 
 def exclusive_learner(dls, model:ExclusiveMI, lr:float=1e-4, lr_disc:float|None=None, cbs:list|None=None, **kwargs)->Learner:
-    "A fastai `Learner` for stage 2: Adam on the exclusive encoders and statistics networks, the discriminators' Adam in the callback."
+    "A fastai `Learner` for stage 2: Adam on the exclusive encoders and statistics networks, the independence term's Adam in the callback."
     cb = ExclusiveMICallback(model, lr_disc or lr)
     return Learner(dls, model, loss_func=term_loss, opt_func=_adam, lr=lr, splitter=lambda m: [m.main_parameters()],
                    metrics=[TermMetric(t) for t in cb.terms[1:]], cbs=[cb, *(cbs or [])], **kwargs)

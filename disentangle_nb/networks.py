@@ -58,14 +58,14 @@ class GlobalStatNet(nn.Module):
                                    nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1))
 
     def forward(self, fmap, rep, perm=None):
-        "Scores (B,) of (fmap_i, rep_i), and given `perm` also of (fmap_i, rep_perm[i]): (B,) for a (B,) `perm`, (B, K) for K rows."
+        "Scores (B,) of (fmap_i, rep_i); given `perm` (B,) or (K, B), the bounds' (t_joint (B,), t_marg (B, K)) with rep_perm[i] as negatives."
         feat = self.convs(fmap)
         first, n_feat = self.dense[0], feat.shape[-1]
         f = F.linear(feat, first.weight[:, :n_feat], first.bias)  # the map's part of the first layer, once per map
         score = lambda r: self.dense[1:](f + F.linear(r, first.weight[:, n_feat:])).squeeze(-1)
         if perm is None: return score(rep)
         marg = score(rep[perm])
-        return score(rep), marg if perm.ndim == 1 else marg.T
+        return score(rep), marg[:, None] if perm.ndim == 1 else marg.T
 
 class LocalStatNet(nn.Module):
     "Table III local statistics network: the representation tiled over the map, one score per location."
@@ -76,13 +76,13 @@ class LocalStatNet(nn.Module):
         self.rest = nn.Sequential(nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1))
 
     def forward(self, fmap, rep, perm=None):
-        "Scores (B, H*W) of (fmap_i, rep_i) at every location, and given `perm` also of (fmap_i, rep_perm[i]): (B, K*H*W) for K rows."
+        "Scores (B, H*W) of (fmap_i, rep_i) at every location; given `perm`, the bounds' (t_joint (B*H*W,), t_marg (B*H*W, K)): a location an anchor."
         m = self.map_proj(fmap.flatten(2).transpose(1, 2))  # (B, H*W, hidden): every location's features, projected once
         r = self.rep_proj(rep)
         score = lambda rr: self.rest(m + rr[..., None, :]).squeeze(-1)  # (..., B, hidden) -> (..., B, H*W)
         if perm is None: return score(r)
         marg = score(r[perm])
-        return score(r), marg if perm.ndim == 1 else marg.movedim(0, 1).flatten(1)
+        return score(r).flatten(), marg.reshape(-1, 1) if perm.ndim == 1 else marg.permute(1, 2, 0).reshape(-1, len(perm))
 
 # %% ../nbs/03_networks.ipynb #e5ecf53b
 class Discriminator(nn.Module):

@@ -17,9 +17,9 @@ from fastai.callback.core import Callback
 from fastcore.basics import noop
 from .core import *
 from .data import PairDataset
-from .shared_stage import shared_learner, stage_dls
-from .exclusive_stage import exclusive_learner
-from .runs import TrainConfig, resolve_config, make_dataset, shared_model, exclusive_model
+from .shared_stage import SharedMI, shared_learner, stage_dls
+from .exclusive_stage import ExclusiveMI, exclusive_learner
+from .runs import TrainConfig, resolve_config, make_dataset
 
 # %% auto #0
 __all__ = ['PEAK_BF16_TFLOPS', 'ItemPairs', 'ReferenceLoop', 'sync', 'StepTimer', 'stage_model', 'stage_learner', 'our_times',
@@ -75,9 +75,8 @@ class StepTimer(Callback):
 
 def stage_model(cfg:TrainConfig, stage:str, ds:PairDataset):
     "A freshly initialised model of `stage` ('shared' or 'exclusive') for the images of `ds`."
-    with torch.random.fork_rng(devices=[]): x = ds[0].x
-    s1 = shared_model(cfg, x.shape[0], x.shape[1])
-    return s1 if stage == 'shared' else exclusive_model(cfg, s1.to(ds.device))
+    shared = SharedMI.from_config(cfg, ds.image_shape)
+    return shared if stage == 'shared' else ExclusiveMI.from_config(cfg, shared.to(ds.device))
 
 def stage_learner(cfg:TrainConfig, stage:str, train_ds, valid_ds, iters:int):
     "A `Learner` of `stage` for `iters` iterations per fit, with a `StepTimer`, its progress bar and logging off."

@@ -15,26 +15,21 @@ from fastai.callback.core import Callback
 from fastai.callback.progress import ProgressCallback
 from fastcore.basics import noop
 from fastai.distributed import DistributedTrainer
-from fastai.torch_core import rank_distrib, num_distrib
+from fastai.torch_core import rank_distrib
 from .core import *
-from .estimators import jsd_mi, dv_mi, nwj_mi
-from .data import ColoredMNIST, PairLoader, have_data
-from .shapes3d import Shapes3D
-from .handwriting import SameWriterFEMNIST
-from .earth import Sentinel2Pairs
+from .estimators import BOUNDS
+from .data import DATASETS, PairLoader
+from . import shapes3d, handwriting, earth  # their chapters register their datasets
 from .shared_stage import *
 from .exclusive_stage import *
 
 # %% auto #0
-__all__ = ['ESTIMATORS', 'PRESETS', 'DATASET_DEFAULTS', 'DATASETS', 'HISTORY_COLUMNS', 'STAGES', 'TrainConfig', 'resolve_config',
-           'check_config', 'make_dataset', 'stage_cb', 'epochs_done', 'HistoryLogger', 'read_history',
-           'truncate_history', 'rng_states', 'set_rng_states', 'atomic_save', 'Checkpointer', 'Snapshots', 'restore',
-           'distributed_pair_loaders', 'distributed_kwargs', 'run_stage', 'shared_model', 'exclusive_model', 'train',
-           'data_or_run', 'run_config', 'load_run']
+__all__ = ['PRESETS', 'HISTORY_COLUMNS', 'STAGES', 'TrainConfig', 'resolve_config', 'check_config', 'make_dataset', 'stage_cb',
+           'epochs_done', 'HistoryLogger', 'read_history', 'truncate_history', 'rng_states', 'set_rng_states',
+           'atomic_save', 'Checkpointer', 'Snapshots', 'restore', 'distributed_pair_loaders', 'distributed_kwargs',
+           'run_stage', 'train', 'trained_stage1', 'run_config', 'load_run']
 
 # %% ../nbs/08_runs.ipynb #05405b97
-ESTIMATORS = {'jsd': jsd_mi, 'dv': dv_mi, 'nwj': nwj_mi}
-
 @dataclass
 class TrainConfig:
     "Every hyperparameter of a two-stage run."
@@ -53,10 +48,11 @@ class TrainConfig:
     alpha:float = 0.5 # global MI weight
     beta:float = 1.0 # local MI weight
     gamma:float = 0.1 # L1 weight between S_X and S_Y (stage 1)
-    lambda_adv:float = 0.02 # adversarial weight (stage 2)
+    lambda_adv:float = 0.02 # weight of stage 2's independence term (the paper's adversarial weight)
     switched:bool = True # switched shared representations (SSR)
-    estimator:str = 'jsd' # MI bound: one of ESTIMATORS
-    negatives:str = 'one' # stage 1's product-of-marginals samples: 'one' per map (the batch rolled by one) or 'all' other elements
+    estimator:str = 'jsd' # MI bound of both stages: a name in `BOUNDS`
+    negatives:str = 'one' # product-of-marginals samples per map: 'one' (the batch rolled by one) or 'all' other elements
+    independence:str = 'adversary' # how stage 2 makes E independent of S: a name in `INDEPENDENCE`
     lr:float = 1e-4
     lr_disc:float = 1e-4
     seed:int = 0
@@ -67,13 +63,12 @@ PRESETS = {
                   stat_hidden=256, lr=5e-4, lr_disc=5e-4, gamma=1.0),
 }
 PRESETS['long'] = {**PRESETS['quick'], 'shared_iters': 6000, 'exclusive_iters': 3000, 'iters_per_epoch': 500}  # quick's networks, longer
-DATASET_DEFAULTS = {'cmnist': dict(e_dim=8, share_weights=False), 'bars': dict(e_dim=8)}
 
 # %% ../nbs/08_runs.ipynb #8505d833
 def resolve_config(dataset:str='cmnist', preset:str='quick', overrides:dict|None=None)->TrainConfig:
     "The configuration of a run: `preset`, then the dataset's defaults, then `overrides`; checked."
     check_choice(dataset, list(DATASETS), 'dataset'); check_choice(preset, list(PRESETS), 'preset')
-    values = {**PRESETS[preset], **DATASET_DEFAULTS.get(dataset, {}), **(overrides or {}), 'dataset': dataset}
+    values = {**PRESETS[preset], **DATASETS[dataset].defaults, **(overrides or {}), 'dataset': dataset}
     names = [f.name for f in dataclasses.fields(TrainConfig)]
     unknown = [k for k in values if k not in names]
     if unknown: raise ValueError(f"unknown config key(s) {', '.join(map(repr, unknown))}; valid: {', '.join(names)}")
@@ -91,17 +86,13 @@ def check_config(cfg:TrainConfig):
         if not getattr(cfg, k) > 0: raise ValueError(f'{k} must be > 0, got {getattr(cfg, k)}')
     for k in ('shared_iters', 'exclusive_iters'):
         if getattr(cfg, k) % cfg.iters_per_epoch: raise ValueError(f'{k}={getattr(cfg, k)} is not a multiple of iters_per_epoch={cfg.iters_per_epoch}')
-    check_choice(cfg.estimator, list(ESTIMATORS), 'estimator'); check_choice(cfg.negatives, list(NEGATIVES), 'negatives')
+    check_choice(cfg.estimator, list(BOUNDS), 'estimator'); check_choice(cfg.negatives, list(NEGATIVES), 'negatives')
+    check_choice(cfg.independence, list(INDEPENDENCE), 'independence')
 
 # %% ../nbs/08_runs.ipynb #9b31dd43
-def _bars(split, device=None, n:int=2048):
-    return BarPairs(n if split == 'train' else n // 8, seed=('train', 'valid', 'test').index(split), device=device)
-
-DATASETS = {'cmnist': ColoredMNIST, 'shapes3d': Shapes3D, 'handwriting': SameWriterFEMNIST, 'sentinel2': Sentinel2Pairs, 'bars': _bars}
-
 def make_dataset(cfg:TrainConfig, split:str, device=None):
     "The `split` of the configured dataset on `device`."
-    return DATASETS[cfg.dataset](split, device=device, **cfg.data_options)
+    return DATASETS[cfg.dataset].make(split, device=device, **cfg.data_options)
 
 # %% ../nbs/08_runs.ipynb #38991e21
 def stage_cb(learn)->StageCallback:
@@ -113,7 +104,8 @@ def epochs_done(learn)->int:
     return getattr(learn, 'epoch_offset', 0) + learn.epoch + 1
 
 HISTORY_COLUMNS = ('stage', 'epoch', 'iteration', 'train_loss', 'valid_loss',
-                   *dict.fromkeys(t for t in SHARED_TERMS + EXCLUSIVE_TERMS if t != 'loss'), 'iters_per_s', 'seconds')
+                   *dict.fromkeys(t for t in SHARED_TERMS + EXCLUSIVE_TERMS if t != 'loss'),
+                   *dict.fromkeys(f'{name}_{v}' for term in INDEPENDENCE.values() for name in term.logs for v in 'xy'), 'iters_per_s', 'seconds')
 
 class HistoryLogger(Callback):
     "Append one row per epoch (validation interval) to the run's history.csv (one header for both stages; empty cells where a stage has no such term)."
@@ -170,7 +162,7 @@ class Checkpointer(Callback):
         if rank_distrib(): return
         cb = stage_cb(self.learn)
         atomic_save(dict(model=_unwrap(self.model).state_dict(), opt=self.opt.state_dict(),
-                         disc_opt=cb.disc_opt.state_dict() if hasattr(cb, 'disc_opt') else None,
+                         independence_opt=getattr(cb, 'independence_opt', None) and cb.independence_opt.state_dict(),
                          epochs=epochs_done(self.learn), history=cb.history, rng=rng_states(self.dls.train)), self.path)
 
 def _unwrap(model): return getattr(model, 'module', model)
@@ -192,7 +184,7 @@ def restore(learn, path, history_csv, stage:str)->int:
     learn.model.load_state_dict(ck['model'])
     learn.create_opt(); learn.opt.load_state_dict(ck['opt'])
     cb = stage_cb(learn)
-    if ck['disc_opt'] is not None: cb.disc_opt.load_state_dict(ck['disc_opt'])
+    if ck['independence_opt'] is not None: cb.independence_opt.load_state_dict(ck['independence_opt'])
     cb.history = ck['history']
     set_rng_states(ck['rng'], learn.dls.train)
     truncate_history(history_csv, stage, ck['epochs'])
@@ -238,16 +230,6 @@ def run_stage(learn, stage:str, n_epochs:int, out:Path, resume:bool=False, distr
         atomic_save(_unwrap(learn.model).state_dict(), out/f'{stage}.pth')
     return learn
 
-def shared_model(cfg:TrainConfig, in_ch:int, img_size:int)->SharedMI:
-    "The stage-1 model of a configuration."
-    return SharedMI(in_ch, img_size, cfg.width, cfg.s_dim, cfg.stat_hidden, cfg.share_weights, cfg.alpha, cfg.beta, cfg.gamma,
-                    cfg.switched, ESTIMATORS[cfg.estimator], cfg.negatives)
-
-def exclusive_model(cfg:TrainConfig, shared:SharedMI)->ExclusiveMI:
-    "The stage-2 model of a configuration, on top of a trained stage-1 model."
-    return ExclusiveMI(shared, cfg.e_dim, cfg.width, cfg.stat_hidden, cfg.share_weights, cfg.alpha, cfg.beta, cfg.lambda_adv,
-                       ESTIMATORS[cfg.estimator])
-
 # %% ../nbs/08_runs.ipynb #797d55e4
 STAGES = ('shared', 'exclusive', 'both')
 
@@ -263,22 +245,21 @@ def train(cfg:TrainConfig, out, stage:str='both', resume:bool=False, device=None
     if rank_distrib() == 0: (out/'config.json').write_text(json.dumps(asdict(cfg), indent=1))
     set_seed(cfg.seed)
     train_ds, valid_ds = make_dataset(cfg, 'train', device), make_dataset(cfg, 'valid', device)
-    with torch.random.fork_rng(devices=[]): c, h, _ = train_ds[0].x.shape  # look at a pair without using the run's random state
     def dls(): return stage_dls(train_ds, valid_ds, cfg.batch_size, cfg.iters_per_epoch, cfg.valid_batches, cfg.seed)
-    learners, s1 = {}, shared_model(cfg, c, h)
+    learners, shared = {}, SharedMI.from_config(cfg, train_ds.image_shape)
     def fit(learn, name, iters):
         if not progress: learn.remove_cb(ProgressCallback); learn.logger = noop
         if (out/f'{name}.pth').exists(): learn.model.load_state_dict(torch.load(out/f'{name}.pth', map_location=device))
         else: run_stage(learn, name, iters // cfg.iters_per_epoch, out, resume, distributed)
         learners[name] = learn
-    if stage in ('shared', 'both'): fit(shared_learner(dls(), s1, cfg.lr, cbs=cbs), 'shared', cfg.shared_iters)
-    else: s1.load_state_dict(torch.load(data_or_run(out/'shared.pth'), map_location=device))
+    if stage in ('shared', 'both'): fit(shared_learner(dls(), shared, cfg.lr, cbs=cbs), 'shared', cfg.shared_iters)
+    else: shared.load_state_dict(torch.load(trained_stage1(out/'shared.pth'), map_location=device))
     if stage in ('exclusive', 'both'):
-        s1.to(device)
-        fit(exclusive_learner(dls(), exclusive_model(cfg, s1), cfg.lr, cfg.lr_disc, cbs=cbs), 'exclusive', cfg.exclusive_iters)
+        shared.to(device)
+        fit(exclusive_learner(dls(), ExclusiveMI.from_config(cfg, shared), cfg.lr, cfg.lr_disc, cbs=cbs), 'exclusive', cfg.exclusive_iters)
     return learners
 
-def data_or_run(path:Path)->Path:
+def trained_stage1(path:Path)->Path:
     "`path` if it exists, else a `FileNotFoundError` saying stage 1 must run first."
     if not path.exists(): raise FileNotFoundError(f'{path} not found: run stage 1 first (--stage shared) in the same --out folder')
     return path
@@ -294,12 +275,12 @@ def load_run(out, device=None,
     "The configuration and the trained stage-1 and stage-2 models (evaluation mode) of the run folder `out`."
     out, device = Path(out), default_device(device)
     cfg = run_config(out)
-    with torch.random.fork_rng(devices=[]): x = make_dataset(cfg, 'valid', device)[0].x
-    s1 = shared_model(cfg, x.shape[0], x.shape[1])
-    s1.load_state_dict(torch.load(data_or_run(Path(shared_weights or out/'shared.pth')), map_location=device))
-    s2 = None
+    with torch.random.fork_rng(devices=[]): image_shape = make_dataset(cfg, 'valid', device).image_shape
+    shared = SharedMI.from_config(cfg, image_shape)
+    shared.load_state_dict(torch.load(trained_stage1(Path(shared_weights or out/'shared.pth')), map_location=device))
+    exclusive = None
     if shared_weights is None and (out/'exclusive.pth').exists():
-        s2 = exclusive_model(cfg, s1)
-        s2.load_state_dict(torch.load(out/'exclusive.pth', map_location=device))
-        s2.to(device).eval()
-    return cfg, s1.to(device).eval(), s2
+        exclusive = ExclusiveMI.from_config(cfg, shared)
+        exclusive.load_state_dict(torch.load(out/'exclusive.pth', map_location=device))
+        exclusive.to(device).eval()
+    return cfg, shared.to(device).eval(), exclusive

@@ -393,6 +393,7 @@ SHAPES3D_SPEC = FactorSpec({f: len(v) for f, v in SHAPES3D_VALUES.items()}, shar
                                         **{f: [f'{v:.1f}' for v in SHAPES3D_VALUES[f]] for f in HUE_FACTORS}})
 SPEC_COLUMNS = [SHAPES3D_FACTORS.index(f) for f in SHAPES3D_SPEC.factors('x')]
 
+@register_dataset('shapes3d')
 class Shapes3D(PairDataset):
     "Pairs of 3D Shapes images of the same object (scale, shape, orientation) in independent colours."
     spec = SHAPES3D_SPEC

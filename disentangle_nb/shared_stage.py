@@ -7,22 +7,22 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/shared_stage.html.md"""
 # %% ../nbs/04_shared_stage.ipynb #60edde2b
 from __future__ import annotations
 import time
-from typing import Callable
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from fastai.learner import Learner, Metric
-from fastai.callback.core import Callback, CancelFitException
+from fastai.callback.core import Callback
+from fastcore.basics import patch
 from fastai.data.core import DataLoaders
 from fastai.callback.progress import ProgressCallback  # registers fastai's progress bar and `Learner.no_bar`
 from .core import *
-from .estimators import jsd_mi
+from .estimators import BOUNDS, make_bound
 from .networks import *
-from .data import PairLoader, PairDataset, PairBatch, FactorSpec
+from .data import PairLoader, PairDataset, PairBatch, FactorSpec, DATASETS, register_dataset
 
 # %% auto #0
 __all__ = ['SHARED_TERMS', 'NEGATIVES', 'roll_perm', 'all_rolls', 'weighted_mi', 'SharedMI', 'TermMetric', 'term_loss',
-           'NonFiniteTerm', 'StageCallback', 'SharedMICallback', 'stage_dls', 'shared_learner', 'BarPairs']
+           'NonFiniteTerm', 'StageCallback', 'SharedMICallback', 'stage_dls', 'shared_learner', 'BarPairs', 'bar_pairs']
 
 # %% ../nbs/04_shared_stage.ipynb #ba156b97
 SHARED_TERMS = ('loss', 'mi', 'global_x', 'global_y', 'local_x', 'local_y', 'l1')
@@ -42,6 +42,7 @@ def weighted_mi(terms:dict, alpha:float, beta:float)->torch.Tensor:
     return (alpha * (terms.get('global_x', 0) + terms.get('global_y', 0))
             + beta * (terms.get('local_x', 0) + terms.get('local_y', 0)))
 
+# %% ../nbs/04_shared_stage.ipynb #5a512224
 class SharedMI(nn.Module):
     "Stage 1 networks (shared encoders, global and local statistics networks); `forward` returns each term of Eq. 5-7."
     def __init__(self, in_ch:int=3, img_size:int=28, width:int=64, s_dim:int=64,
@@ -49,42 +50,55 @@ class SharedMI(nn.Module):
                  share_weights:bool=False, # one set of networks for X and Y (single-domain data)
                  alpha:float=0.5, beta:float=1.0, gamma:float=0.1, # weights of the global, local and L1 terms
                  switched:bool=True, # score X with S_Y and Y with S_X (SSR); False: each with its own
-                 estimator:Callable=jsd_mi, # an MI bound on (t_joint, t_marg)
+                 estimator:str='jsd', # the MI bound of every cross-MI term: a name in `BOUNDS`
                  negatives:str='one', # product-of-marginals samples per map: 'one' (the batch rolled by one) or 'all' (every other element)
                 ):
         super().__init__()
         for k, v in dict(alpha=alpha, beta=beta, gamma=gamma).items():
             if v < 0: raise ValueError(f'{k} must be >= 0, got {v}')
-        check_choice(negatives, list(NEGATIVES), 'negatives')
+        check_choice(negatives, list(NEGATIVES), 'negatives'); check_choice(estimator, list(BOUNDS), 'estimator')
         self.alpha, self.beta, self.gamma, self.switched, self.estimator = alpha, beta, gamma, switched, estimator
         self.negatives = NEGATIVES[negatives]
         self.encoders = view_pair(lambda: Encoder(in_ch, img_size, width, s_dim), share_weights)
         map_shape = self.encoders[0].map_shape
         self.global_nets = view_pair(lambda: GlobalStatNet(map_shape, s_dim, stat_hidden), share_weights) if alpha > 0 else None
         self.local_nets = view_pair(lambda: LocalStatNet(map_shape[0], s_dim, stat_hidden), share_weights) if beta > 0 else None
+        self.bounds = {t: make_bound(estimator) for t in self.terms if t[:-2] in ('global', 'local')}
 
-    @property
-    def terms(self)->tuple:
-        "Names of the terms `forward` returns, the loss first."
-        return tuple(t for t in SHARED_TERMS if t[:-2] not in ('global', 'local') or getattr(self, f'{t[:-2]}_nets') is not None)
+# %% ../nbs/04_shared_stage.ipynb #ba4f26f3
+@patch(as_prop=True)
+def terms(self:SharedMI)->tuple:
+    "Names of the terms `forward` returns, the loss first."
+    return tuple(t for t in SHARED_TERMS if t[:-2] not in ('global', 'local') or getattr(self, f'{t[:-2]}_nets') is not None)
 
-    def encode(self, x, y):
-        "Feature maps and shared representations: ((C(x), S_X), (C(y), S_Y))."
-        return self.encoders[0](x), self.encoders[1](y)
+@patch
+def encode(self:SharedMI, x, y):
+    "Feature maps and shared representations: ((C(x), S_X), (C(y), S_Y))."
+    return self.encoders[0](x), self.encoders[1](y)
 
-    def forward(self, x, y):
-        (cx, sx), (cy, sy) = self.encode(x, y)
-        rx, ry = (sy, sx) if self.switched else (sx, sy)  # the representation each view's map is scored with
-        perm = self.negatives(len(x), x.device)
-        terms = {}
-        for kind, nets in (('global', self.global_nets), ('local', self.local_nets)):
-            if nets is None: continue
-            terms[f'{kind}_x'] = self.estimator(*nets[0](cx, rx, perm))
-            terms[f'{kind}_y'] = self.estimator(*nets[1](cy, ry, perm))
-        terms['l1'] = F.l1_loss(sx, sy)
-        terms['mi'] = weighted_mi(terms, self.alpha, self.beta)
-        terms['loss'] = -terms['mi'] + self.gamma * terms['l1']
-        return terms
+# %% ../nbs/04_shared_stage.ipynb #6653e79d
+@patch
+def forward(self:SharedMI, x, y):
+    (cx, sx), (cy, sy) = self.encode(x, y)
+    rx, ry = (sy, sx) if self.switched else (sx, sy)  # the representation each view's map is scored with
+    perm = self.negatives(len(x), x.device)
+    terms = {}
+    for kind, nets in (('global', self.global_nets), ('local', self.local_nets)):
+        if nets is None: continue
+        terms[f'{kind}_x'] = self.bounds[f'{kind}_x'](*nets[0](cx, rx, perm))
+        terms[f'{kind}_y'] = self.bounds[f'{kind}_y'](*nets[1](cy, ry, perm))
+    terms['l1'] = F.l1_loss(sx, sy)
+    terms['mi'] = weighted_mi(terms, self.alpha, self.beta)
+    terms['loss'] = -terms['mi'] + self.gamma * terms['l1']
+    return terms
+
+# %% ../nbs/04_shared_stage.ipynb #d3b3cfe0
+@patch(cls_method=True)
+def from_config(cls:SharedMI, cfg, # a run's configuration (any object with attributes named like the arguments)
+                image_shape:tuple, # (C, H, W) of the images
+               )->SharedMI:
+    "The stage-1 model of `cfg` for images of `image_shape`."
+    return cls(**config_kwargs(cls, cfg, in_ch=image_shape[0], img_size=image_shape[-1]))
 
 # %% ../nbs/04_shared_stage.ipynb #f79c0380
 class TermMetric(Metric):
@@ -176,3 +190,10 @@ class BarPairs(PairDataset):
         lx, ly = torch.randint(4, (2, len(idx)), generator=generator, device=self.device)
         return PairBatch(self._draw(pos, lx, generator), self._draw(pos, ly, generator),
                          torch.stack([pos, lx], 1), torch.stack([pos, ly], 1))
+
+# %% ../nbs/04_shared_stage.ipynb #d666bc10
+@register_dataset('bars', dict(e_dim=8))
+def bar_pairs(split:str, device=None, n:int=2048)->BarPairs:
+    "The `split` of the synthetic bars: `n` training anchors, `n // 8` for validation and test, each split its own seed."
+    seed = PairDataset.splits.index(check_choice(split, PairDataset.splits, 'split'))
+    return BarPairs(n if split == 'train' else n // 8, seed=seed, device=device)
