@@ -16,7 +16,7 @@ from .runs import PRESETS, DATASETS, STAGES, resolve_config, train, read_history
 from .shared_stage import NonFiniteTerm
 from .performance import benchmark, hardware_name
 from .core import default_device, hardware
-from .probes import evaluate_run
+from .evaluation import evaluate_run
 from .demo import demo, report
 
 # %% auto #0

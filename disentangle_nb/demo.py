@@ -11,7 +11,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from .core import *
 from .runs import resolve_config, train, make_dataset, load_run
-from .probes import PROTOCOLS, CAPACITY_CURVE, PAPER_TABLES, ProbeCallback, evaluate_run, write_probe_results, run_preset, run_iterations, plot_disentanglement, plot_probe_capacity
+from .probes import PROTOCOLS, CAPACITY_CURVE, plot_probe_capacity
+from .evaluation import PAPER_TABLES, ProbeCallback, evaluate_run, write_probe_results, run_preset, run_iterations, plot_disentanglement
 from .retrieval import Gallery, knn_accuracy, format_knn_table, show_retrieval, show_recombination
 
 # %% auto #0
@@ -49,7 +50,7 @@ def report(run, results:str|Path|None=None, # where to write the results file; d
     curve = run/'disentanglement.png'
     if (run/'probes.csv').exists(): _save(plot_disentanglement(run), curve)
     capacity = run/'probe_capacity.png'
-    if set(CAPACITY_CURVE.values()) <= set(table.runs):
+    if set(CAPACITY_CURVE.values()) <= set(table.seed_accuracies):
         _save(plot_probe_capacity(table, title=f'{run.name}: probe capacity (test split, mean ± sd over {table.n_seeds} probe seeds)'), capacity)
     seconds = time.time() - started
     results = write_probe_results(table, results or run/'probes.json', cfg.dataset, run_preset(cfg), run_iterations(run), hardware(), seconds)

@@ -15,11 +15,11 @@ from .data import PairDataset, PairLoader, REPRESENTATIONS
 from .probes import extract_features
 
 # %% auto #0
-__all__ = ['METRICS', 'SPACES', 'knn', 'vote', 'knn_accuracy', 'format_knn_table', 'synthetic_features', 'standardiser',
+__all__ = ['METRICS', 'SPACES', 'knn', 'vote', 'synthetic_features', 'knn_accuracy', 'format_knn_table', 'standardiser',
            'joint_space', 'recombine', 'recombination_hits', 'Gallery', 'neighbours', 'label_title', 'show_grid',
            'show_retrieval', 'show_recombination', 'widgets_available', 'show_neighbours', 'explore']
 
-# %% ../nbs/07_retrieval.ipynb #70ca88c0
+# %% ../nbs/07_retrieval.ipynb #c59a218a
 METRICS = ('l2', 'cosine')
 
 def _prepare(x:torch.Tensor, metric:str)->torch.Tensor:
@@ -36,6 +36,7 @@ def _exact_distances(q, g, metric:str)->torch.Tensor:
     if metric == 'cosine': return (1 - (q[:, None] * g).sum(-1)).clamp_min(0)
     return (q[:, None] - g).norm(dim=-1)
 
+# %% ../nbs/07_retrieval.ipynb #ca8d34a5
 def _block_topk(q, g, k:int, metric:str, chunk:int, exclude:torch.Tensor|None)->torch.Tensor:
     "Indices of the k nearest gallery items of the queries `q`, over the gallery in chunks."
     best_s, best_i = q.new_empty(len(q), 0), torch.empty(len(q), 0, dtype=torch.long, device=q.device)
@@ -47,6 +48,7 @@ def _block_topk(q, g, k:int, metric:str, chunk:int, exclude:torch.Tensor|None)->
         best_i = torch.cat([best_i, ci + s], 1).gather(1, j)
     return best_i
 
+# %% ../nbs/07_retrieval.ipynb #d811ae2b
 def knn(query:torch.Tensor, # (Q, d) query features
         gallery:torch.Tensor, # (G, d) gallery features
         k:int=5, metric:str='l2', chunk:int=2048, # block size: at most chunk x chunk distances in memory
@@ -75,7 +77,17 @@ def vote(labels:torch.Tensor, # (Q, N) labels of each query's neighbours, neares
     first = first.scatter_reduce_(1, labels, torch.arange(n, device=labels.device).float().expand(q, n), 'amin')
     return (counts * (n + 1) - first).argmax(1)
 
-# %% ../nbs/07_retrieval.ipynb #3d9fe650
+# %% ../nbs/07_retrieval.ipynb #638c7820
+def synthetic_features(n:int, n_shared:int=4, n_excl:int=3, dim:int=8, noise:float=0.1, seed:int=0)->dict:
+    "Features with known answers: S a noisy code of factor 0, E of factor 1, N pure noise; labels (n, 2) for both views."
+    g = torch.Generator().manual_seed(seed)
+    labels = torch.stack([torch.randint(n_shared, (n,), generator=g), torch.randint(n_excl, (n,), generator=g)], 1)
+    code_s, code_e = torch.randn(n_shared, dim, generator=g), torch.randn(n_excl, dim, generator=g)
+    s = code_s[labels[:, 0]] + noise * torch.randn(n, dim, generator=g)
+    e = code_e[labels[:, 1]] + noise * torch.randn(n, dim, generator=g)
+    return dict(S_X=s, E_X=e, N_X=torch.randn(n, dim, generator=g), labels_x=labels, labels_y=labels)
+
+# %% ../nbs/07_retrieval.ipynb #a7bdf8dc
 def knn_accuracy(train:dict, # features of the training items (`extract_features`)
                  test:dict, # features of the test items
                  spec, # the dataset's `FactorSpec`
@@ -91,6 +103,7 @@ def knn_accuracy(train:dict, # features of the training items (`extract_features
                           for j, f in enumerate(spec.factors(view))} for n in ns}
     return table
 
+# %% ../nbs/07_retrieval.ipynb #68f67174
 def format_knn_table(table:dict, spec)->str:
     "The kNN table as text: one row per representation and N (and the paper's ideal), one column per factor."
     factors = list(dict.fromkeys(f for v in 'xy' for f in spec.factors(v)))
@@ -102,27 +115,19 @@ def format_knn_table(table:dict, spec)->str:
                   for name, accs in rows]
     return '\n'.join(lines)
 
-# %% ../nbs/07_retrieval.ipynb #638c7820
-def synthetic_features(n:int, n_shared:int=4, n_excl:int=3, dim:int=8, noise:float=0.1, seed:int=0)->dict:
-    "Features with known answers: S a noisy code of factor 0, E of factor 1, N pure noise; labels (n, 2) for both views."
-    g = torch.Generator().manual_seed(seed)
-    labels = torch.stack([torch.randint(n_shared, (n,), generator=g), torch.randint(n_excl, (n,), generator=g)], 1)
-    code_s, code_e = torch.randn(n_shared, dim, generator=g), torch.randn(n_excl, dim, generator=g)
-    s = code_s[labels[:, 0]] + noise * torch.randn(n, dim, generator=g)
-    e = code_e[labels[:, 1]] + noise * torch.randn(n, dim, generator=g)
-    return dict(S_X=s, E_X=e, N_X=torch.randn(n, dim, generator=g), labels_x=labels, labels_y=labels)
-
-# %% ../nbs/07_retrieval.ipynb #94c88f47
+# %% ../nbs/07_retrieval.ipynb #8438e1a3
 def standardiser(gallery:torch.Tensor):
     "A function mapping features to z-scores by the gallery's per-coordinate mean and std, divided by sqrt(d)."
     mu, sd = gallery.float().mean(0), gallery.float().std(0).clamp_min(1e-8)
     return lambda x: (x.float() - mu) / (sd * math.sqrt(gallery.shape[1]))
 
+# %% ../nbs/07_retrieval.ipynb #47180a90
 def joint_space(gallery_s:torch.Tensor, gallery_e:torch.Tensor):
     "A function `(s, e) -> [s~, e~]` putting S and E on the same footing (standardised by the gallery)."
     fs, fe = standardiser(gallery_s), standardiser(gallery_e)
     return lambda s, e: torch.cat([fs(s), fe(e)], 1)
 
+# %% ../nbs/07_retrieval.ipynb #6883f447
 def recombine(s_a:torch.Tensor, # (P, d_S) shared features of the first images of the pairs
               e_b:torch.Tensor, # (P, d_E) exclusive features of the second images
               gallery_s:torch.Tensor, gallery_e:torch.Tensor, k:int=5, chunk:int=2048)->tuple:
@@ -176,11 +181,12 @@ def neighbours(query:Gallery, gallery:Gallery, idx, space:str='S', k:int=5, view
         return recombine(query.rep('S', view)[idx], query.rep('E', view)[partner], gallery.rep('S', view), gallery.rep('E', view), k)[1]
     return knn(query.rep(space, view)[idx], gallery.rep(space, view), k, metric, exclude=idx if query is gallery else None)[1]
 
-# %% ../nbs/07_retrieval.ipynb #e8463dbd
+# %% ../nbs/07_retrieval.ipynb #cefe60e3
 def label_title(spec, view:str, labels)->str:
     "The factor labels of one item as lines 'factor: value'."
     return '\n'.join(f'{f}: {spec.label_name(f, v)}' for f, v in zip(spec.factors(view), labels.tolist()))
 
+# %% ../nbs/07_retrieval.ipynb #f930e17b
 def show_grid(images, # (R, C, H, W, 3) RGB images, or None for an empty cell
               titles, # (R, C) titles
               col_labels=None, row_labels=None, title:str='', cell:float=1.1):
@@ -201,13 +207,13 @@ def show_grid(images, # (R, C, H, W, 3) RGB images, or None for an empty cell
     fig.tight_layout()
     return fig
 
+# %% ../nbs/07_retrieval.ipynb #850dcfea
 def _cells(g:Gallery, idx, view:str):
     "Images and titles of the items `idx` (any shape) of `g`."
     idx = torch.as_tensor(idx).long()
     imgs, labels = g.images(idx.flatten(), view), g.labels(view)[idx.flatten()]
     return imgs.reshape(*idx.shape, *imgs.shape[1:]), [label_title(g.ds.spec, view, l) for l in labels]
 
-# %% ../nbs/07_retrieval.ipynb #b90bcf3b
 def show_retrieval(query:Gallery, gallery:Gallery, idx, k:int=5, view:str='x', metric:str='l2', title:str|None=None):
     "Figure 4 of the paper: per row a query, its k nearest neighbours in S, then its k nearest in E."
     idx = torch.as_tensor(idx).long().flatten()
@@ -232,7 +238,7 @@ def show_recombination(query:Gallery, gallery:Gallery, a, b, k:int=3, view:str='
     return show_grid(images, titles, row_labels=['a', 'b', *(f'(S_a, E_b) #{r + 1}' for r in range(k))],
                      title=title or f'{query.name} pairs (a, b), {gallery.name} items nearest to (S_a, E_b), view {view.upper()}')
 
-# %% ../nbs/07_retrieval.ipynb #8a310084
+# %% ../nbs/07_retrieval.ipynb #7703b59b
 def widgets_available()->bool:
     "Whether ipywidgets can be shown: it is installed and we run in a Jupyter kernel."
     try:
@@ -241,6 +247,7 @@ def widgets_available()->bool:
     except ImportError: return False
     return getattr(get_ipython(), 'kernel', None) is not None
 
+# %% ../nbs/07_retrieval.ipynb #b7a71209
 def show_neighbours(query:Gallery, gallery:Gallery, i:int, space:str='S', k:int=5, view:str='x', metric:str='l2', b:int=1):
     "One row: query i (and b for 'S_a+E_b'), then its k nearest gallery items in `space`."
     found = neighbours(query, gallery, [i], space, k, view, metric, partner=[b] if space == 'S_a+E_b' else None)[0]
@@ -249,6 +256,7 @@ def show_neighbours(query:Gallery, gallery:Gallery, i:int, space:str='S', k:int=
     cols = [*(('a', 'b') if space == 'S_a+E_b' else ('query',)), '', *(f'#{r + 1}' for r in range(k))]
     return show_grid([[*qi, None, *gi]], [[*qt, '', *gt]], cols, title=f'{query.name}: nearest in {gallery.name} by {space}, view {view.upper()}')
 
+# %% ../nbs/07_retrieval.ipynb #8f04a51b
 def explore(query:Gallery, gallery:Gallery, view:str='x', metric:str='l2'):
     "Sliders for the query, the space and k in Jupyter; elsewhere the static Figure-4 grid of the first queries."
     if not widgets_available(): return show_retrieval(query, gallery, range(min(4, len(query))), 5, view, metric)
