@@ -16,13 +16,16 @@ from .evaluation import PAPER_TABLES, ProbeCallback, evaluate_run, write_probe_r
 from .retrieval import Gallery, knn_accuracy, format_knn_table, show_retrieval, show_recombination
 
 # %% auto #0
-__all__ = ['retrieval_figures', 'report', 'demo']
+__all__ = ['QUICK_NOTE', 'retrieval_figures', 'training_figures', 'write_run_results', 'summary_lines', 'probe_lines',
+           'figure_lines', 'retrieval_lines', 'report_text', 'report', 'demo']
 
 # %% ../nbs/09_demo.ipynb #e68c2510
 def _save(fig, path)->str:
+    "Save `fig` at `path` and close it; the file's name."
     fig.savefig(path, dpi=110, bbox_inches='tight'); plt.close(fig)
     return Path(path).name
 
+# %% ../nbs/09_demo.ipynb #9e945c8b
 def retrieval_figures(run, loaded, # the run folder, and `load_run(run)`
                       n_gallery:int=10_000, bs:int=500)->dict:
     "Retrieval and recombination figures and the kNN table of a run (test queries, a training gallery of `n_gallery` pairs)."
@@ -37,6 +40,70 @@ def retrieval_figures(run, loaded, # the run folder, and `load_run(run)`
                                                        title=f'{run.name}: nearest to (S of a, E of b)'), run/'recombination.png'))
     return dict(knn=knn, figures=figs, data=query.ds.data)
 
+# %% ../nbs/09_demo.ipynb #5b3001f1
+def training_figures(run, table, # the run folder, and its `ProbeTable`
+                    )->list:
+    "Draw `disentanglement.png` (if the run has `probes.csv`) and `probe_capacity.png` (if `table` has the capacity protocols) in the run folder; the names drawn."
+    run, drawn = Path(run), []
+    if (run/'probes.csv').exists(): drawn.append(_save(plot_disentanglement(run), run/'disentanglement.png'))
+    if set(CAPACITY_CURVE.values()) <= set(table.seed_accuracies):
+        title = f'{run.name}: probe capacity (test split, mean ± sd over {table.n_seeds} probe seeds)'
+        drawn.append(_save(plot_probe_capacity(table, title=title), run/'probe_capacity.png'))
+    return drawn
+
+# %% ../nbs/09_demo.ipynb #d10a2a54
+def write_run_results(run, cfg, table, # the run folder, its configuration and its `ProbeTable`
+                      path=None, # the results file; default `<run>/probes.json`
+                      seconds:float=0.)->dict:
+    "Write the results file of a run's probe table, with the run's schedule, this machine's hardware and `seconds`; returns its content."
+    return write_probe_results(table, path or Path(run)/'probes.json', cfg.dataset, run_preset(cfg), run_iterations(run), hardware(), seconds)
+
+# %% ../nbs/09_demo.ipynb #c3c03ff6
+QUICK_NOTE = ("The `quick` schedule is short: what is left of the exclusive factor in S and of the shared one in E is measured "
+              "here, not hidden; longer schedules (the `paper` preset) are what close the gap.")
+
+def summary_lines(run, cfg, table, results:dict, # the run folder, its configuration, `ProbeTable` and results file content
+                  seconds:float)->list:
+    "The head of the report: the run, its data, hardware, iterations and total time, and what S_X and E_X read."
+    spec, accuracy, preset = table.spec, results['accuracy'], run_preset(cfg)
+    shared_factor, exclusive_factor = spec.shared[0], spec.exclusive_x[0]
+    def chance(factor): return f'chance {1 / spec.n_classes[factor]:.1%}'
+    def reads(rep, factor): return f"{accuracy[rep][factor]['mean']:.1%}"
+    return [f'# Run `{Path(run).name}`: {cfg.dataset}, preset `{preset}`', '', f"Data: {table.data}.", '',
+            f"Hardware: {results['hardware']}. Iterations: {results['iterations']}. Total time: {seconds:.0f} s.", '',
+            f"S_X reads {shared_factor} at {reads('S_X', shared_factor)} and {exclusive_factor} at {reads('S_X', exclusive_factor)} "
+            f"({chance(exclusive_factor)}); E_X reads {exclusive_factor} at {reads('E_X', exclusive_factor)} and {shared_factor} at "
+            f"{reads('E_X', shared_factor)} ({chance(shared_factor)}); probe of our protocol (hidden width 64, standardised features), "
+            f"mean of {results['probe_seeds']} probe seeds.",
+            *(['', QUICK_NOTE] if preset == 'quick' else []), '']
+
+# %% ../nbs/09_demo.ipynb #c564f7c5
+def probe_lines(cfg, table)->list:
+    "The probe section of the report: a run's `ProbeTable` in the paper's layout, beside the paper's numbers for its dataset if any."
+    note = (["The column *reported* holds the paper's own numbers (arXiv:1912.03915v1: its schedule, its probe); "
+             "*paper* is this run probed under the paper's protocol.", ''] if cfg.dataset in PAPER_TABLES else [])
+    return ['## Probes', '', *note, '```', table.format_paper_layout(reference=PAPER_TABLES.get(cfg.dataset)), '```', '']
+
+# %% ../nbs/09_demo.ipynb #bb750e87
+def figure_lines(run)->list:
+    "The sections of the figures of training in the run folder: the disentanglement curve, the probe capacity."
+    run, lines = Path(run), []
+    if (run/'disentanglement.png').exists(): lines += ['## Disentanglement during training', '', '![disentanglement](disentanglement.png)', '']
+    if (run/'probe_capacity.png').exists(): lines += ['## Probe capacity', '', '![probe capacity](probe_capacity.png)', '']
+    return lines
+
+def retrieval_lines(retrieval:dict)->list:
+    "The retrieval section of the report from `retrieval_figures`: its data, the kNN table and the two figures."
+    figures = retrieval['figures']
+    return ['## Retrieval', '', f"Data: {retrieval['data']}.", '', '```', retrieval['knn'], '```', '',
+            f"![retrieval]({figures['retrieval']})", '', f"![recombination]({figures['recombination']})", '']
+
+# %% ../nbs/09_demo.ipynb #f4b6d702
+def report_text(run, cfg, table, results:dict, seconds:float, retrieval:dict)->str:
+    "The text of `report.md`: summary, probes, figures of training and retrieval."
+    return '\n'.join([*summary_lines(run, cfg, table, results, seconds), *probe_lines(cfg, table), *figure_lines(run),
+                      *retrieval_lines(retrieval)])
+
 # %% ../nbs/09_demo.ipynb #62417512
 def report(run, results:str|Path|None=None, # where to write the results file; default `<run>/probes.json`
            started:float|None=None, # when the whole job started (`time.time()`), for its total time; default: now
@@ -47,33 +114,11 @@ def report(run, results:str|Path|None=None, # where to write the results file; d
     cfg = loaded[0]
     table = evaluate_run(run, protocols=protocols, seeds=seeds, loaded=loaded)
     retrieval = retrieval_figures(run, loaded)
-    curve = run/'disentanglement.png'
-    if (run/'probes.csv').exists(): _save(plot_disentanglement(run), curve)
-    capacity = run/'probe_capacity.png'
-    if set(CAPACITY_CURVE.values()) <= set(table.seed_accuracies):
-        _save(plot_probe_capacity(table, title=f'{run.name}: probe capacity (test split, mean ± sd over {table.n_seeds} probe seeds)'), capacity)
+    training_figures(run, table)
     seconds = time.time() - started
-    results = write_probe_results(table, results or run/'probes.json', cfg.dataset, run_preset(cfg), run_iterations(run), hardware(), seconds)
-    spec, acc = table.spec, results['accuracy']
-    shared, excl = spec.shared[0], spec.exclusive_x[0]
-    chance = lambda f: f'chance {1 / spec.n_classes[f]:.1%}'
-    lines = [f'# Run `{run.name}`: {cfg.dataset}, preset `{run_preset(cfg)}`', '',
-             f"Data: {table.data}.", '', f"Hardware: {results['hardware']}. Iterations: {results['iterations']}. Total time: {seconds:.0f} s.", '',
-             f"S_X reads {shared} at {acc['S_X'][shared]['mean']:.1%} and {excl} at {acc['S_X'][excl]['mean']:.1%} ({chance(excl)}); "
-             f"E_X reads {excl} at {acc['E_X'][excl]['mean']:.1%} and {shared} at {acc['E_X'][shared]['mean']:.1%} ({chance(shared)}); "
-             f"probe of our protocol (hidden width 64, standardised features), mean of {results['probe_seeds']} probe seeds.",
-             *(['', "The `quick` schedule is short: what is left of the exclusive factor in S and of the shared one in E is measured "
-                "here, not hidden; longer schedules (the `paper` preset) are what close the gap."] if run_preset(cfg) == 'quick' else []), '',
-             '## Probes', '', *(["The column *reported* holds the paper's own numbers (arXiv:1912.03915v1: its schedule, its probe); "
-                                 "*paper* is this run probed under the paper's protocol.", '']
-                                if cfg.dataset in PAPER_TABLES else []),
-             '```', table.format_paper_layout(reference=PAPER_TABLES.get(cfg.dataset)), '```', '']
-    if curve.exists(): lines += ['## Disentanglement during training', '', f'![disentanglement]({curve.name})', '']
-    if capacity.exists(): lines += ['## Probe capacity', '', f'![probe capacity]({capacity.name})', '']
-    lines += ['## Retrieval', '', f"Data: {retrieval['data']}.", '', '```', retrieval['knn'], '```', '',
-              f"![retrieval]({retrieval['figures']['retrieval']})", '', f"![recombination]({retrieval['figures']['recombination']})", '']
+    saved = write_run_results(run, cfg, table, results, seconds)
     path = run/'report.md'
-    path.write_text('\n'.join(lines))
+    path.write_text(report_text(run, cfg, table, saved, seconds, retrieval))
     return path
 
 # %% ../nbs/09_demo.ipynb #454a99fd

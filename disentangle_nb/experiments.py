@@ -16,7 +16,7 @@ from .evaluation import PAPER_TABLES, evaluate_run
 
 # %% auto #0
 __all__ = ['RUN_FIGURES', 'CMNIST_TARGETS', 'LONG_VARIANTS', 'VARIANT_COLUMNS', 'publish_figures', 'load_results',
-           'describe_results', 'check_targets', 'format_targets', 'variant_dir', 'train_variant', 'variant_row',
+           'describe_results', 'pct', 'check_targets', 'format_targets', 'variant_dir', 'train_variant', 'variant_row',
            'write_variants', 'format_variants', 'plot_variants']
 
 # %% ../nbs/10_experiments.ipynb #3bf0b665
@@ -30,17 +30,24 @@ def publish_figures(run, prefix:str, fig_dir='figures')->list:
         if (Path(run)/f'{name}.png').exists(): out.append(shutil.copyfile(Path(run)/f'{name}.png', fig_dir/f'{prefix}_{name}.png'))
     return [Path(p) for p in out]
 
+# %% ../nbs/10_experiments.ipynb #ca054d6c
 def load_results(path)->tuple:
     "A results file as (its dict, its `ProbeTable`)."
     results = json.loads(Path(path).read_text())
     return results, ProbeTable.from_results(results)
 
+# %% ../nbs/10_experiments.ipynb #1cd6f8ab
 def describe_results(results:dict)->str:
     "One paragraph: the data, schedule, hardware and time a results file states."
-    it = results['iterations']
-    return (f"{results['dataset']}, preset `{results['preset']}` ({it['shared']:,} + {it['exclusive']:,} iterations); "
+    iters = results['iterations']
+    return (f"{results['dataset']}, preset `{results['preset']}` ({iters['shared']:,} + {iters['exclusive']:,} iterations); "
             f"data: {results['data']}; hardware: {results['hardware']}; {results['seconds_total']:.0f} s in all "
             f"(training, probes and report); {results['probe_seeds']} probe seeds.")
+
+# %% ../nbs/10_experiments.ipynb #ebe0125e
+def pct(value)->str:
+    "A fraction, or the mean of a `{mean, sd}` dict of fractions, as a percentage with one decimal."
+    return f"{100 * (value['mean'] if isinstance(value, dict) else value):.1f}%"
 
 # %% ../nbs/10_experiments.ipynb #9f346c5d
 CMNIST_TARGETS = {('S_X', 'digit'): ('>=', 0.95), ('S_X', 'background_color'): ('<=', 0.15),
@@ -53,10 +60,11 @@ def check_targets(table:ProbeTable, protocol:str='ours', targets:dict=CMNIST_TAR
     acc, rows = table.accuracy(protocol), []
     for (rep, factor), (op, bound) in targets.items():
         if rep not in acc: continue
-        m = acc[rep][factor]['mean']
-        rows.append((rep, factor, f'{op} {bound:.2f}', round(m, 4), m >= bound if op == '>=' else m <= bound))
+        measured = acc[rep][factor]['mean']
+        rows.append((rep, factor, f'{op} {bound:.2f}', round(measured, 4), measured >= bound if op == '>=' else measured <= bound))
     return rows
 
+# %% ../nbs/10_experiments.ipynb #1d5fb4e1
 def format_targets(table:ProbeTable, protocols=('ours', 'paper'), targets:dict=CMNIST_TARGETS)->str:
     "The targets against the table under each protocol, as text."
     checks = {p: check_targets(table, p, targets) for p in protocols}
@@ -72,6 +80,7 @@ def variant_dir(root, name:str)->Path:
     "The run folder of a variant: its name with spaces as underscores."
     return Path(root)/name.replace(' ', '_')
 
+# %% ../nbs/10_experiments.ipynb #6794d7bc
 def train_variant(name:str, root, dataset:str='cmnist', preset:str='long', variants:dict=LONG_VARIANTS, progress:bool=False,
                   snapshot_every:int|None=None, # keep the stage-1 weights every so many iterations, to probe along the schedule
                  )->Path:
@@ -81,6 +90,7 @@ def train_variant(name:str, root, dataset:str='cmnist', preset:str='long', varia
     train(resolve_config(dataset, preset, variants[name]), out, stage='shared', resume=(out/'checkpoints').exists(), progress=progress, cbs=cbs)
     return out
 
+# %% ../nbs/10_experiments.ipynb #7ef846ce
 def _seconds_at(run, iteration:int)->float:
     "Training time of stage 1 up to `iteration`, from the run's history."
     return next(float(r['seconds']) for r in read_history(Path(run)/'history.csv') if r['stage'] == 'shared' and int(r['iteration']) == iteration)
@@ -99,37 +109,39 @@ def variant_row(name:str, run, iteration:int|None=None, # a snapshot's iteration
                 accuracy={p: table.accuracy(p) for p in protocols}, probe_seeds=len(seeds), data=table.data)
 
 # %% ../nbs/10_experiments.ipynb #a3ee8cb6
-VARIANT_COLUMNS = (('S_X', 'background_color'), ('S_Y', 'digit_color'), ('S_X', 'digit'), ('S_Y', 'digit'))
-
 def write_variants(rows:list, path)->dict:
     "Write variant rows (each names its hardware) to a results file; returns its content."
     results = dict(probe_seeds=rows[0]['probe_seeds'], rows=rows)
     Path(path).write_text(json.dumps(results, indent=1))
     return results
 
+# %% ../nbs/10_experiments.ipynb #0e57ec36
+VARIANT_COLUMNS = (('S_X', 'background_color'), ('S_Y', 'digit_color'), ('S_X', 'digit'), ('S_Y', 'digit'))
+
 def format_variants(rows:list, columns=VARIANT_COLUMNS)->str:
     "The variant table as text: accuracy (%) of each column under each protocol, the rows of a variant together by iterations."
     protocols = list(rows[0]['accuracy'])
     heads = [f'{rep} {factor} ({p})' for rep, factor in columns for p in protocols]
-    w = max(len(h) for h in heads) + 2
-    lines = [f"{'variant':22}{'iterations':>11}{'train s':>9}" + ''.join(f'{h:>{w}}' for h in heads)]
+    width = max(len(h) for h in heads) + 2
+    lines = [f"{'variant':22}{'iterations':>11}{'train s':>9}" + ''.join(f'{h:>{width}}' for h in heads)]
     order = {v: i for i, v in enumerate(dict.fromkeys(r['variant'] for r in rows))}
     for r in sorted(rows, key=lambda r: (order[r['variant']], r['iterations'])):
         cells = [r['accuracy'][p][rep][factor] for rep, factor in columns for p in protocols]
         lines.append(f"{r['variant']:22}{r['iterations']:>11,}{r['train_seconds']:>9.0f}"
-                     + ''.join(f"{100 * c['mean']:>{w - 6}.1f} ± {100 * c['sd']:<3.1f}" for c in cells))
+                     + ''.join(f"{100 * c['mean']:>{width - 6}.1f} ± {100 * c['sd']:<3.1f}" for c in cells))
     return '\n'.join(lines)
 
+# %% ../nbs/10_experiments.ipynb #54e5b9ba
 def plot_variants(rows:list, rep:str='S_X', factor:str='background_color', chance:float|None=None, target:float|None=None):
     "Accuracy of one factor from one representation against iterations: the long run's snapshots as a line, variants as points."
     protocols = list(rows[0]['accuracy'])
     fig, axs = plt.subplots(1, len(protocols), figsize=(4.5 * len(protocols), 3.4), sharey=True, squeeze=False)
     for ax, p in zip(axs[0], protocols):
         for i, name in enumerate(dict.fromkeys(r['variant'] for r in rows)):
-            rs = sorted((r for r in rows if r['variant'] == name), key=lambda r: r['iterations'])
-            ms = [r['accuracy'][p][rep][factor] for r in rs]
-            ax.errorbar([r['iterations'] for r in rs], [m['mean'] for m in ms], [m['sd'] for m in ms], marker='o', capsize=3,
-                        ls='-' if len(rs) > 1 else 'none', label=name, color=f'C{i}')
+            variant_rows = sorted((r for r in rows if r['variant'] == name), key=lambda r: r['iterations'])
+            measures = [r['accuracy'][p][rep][factor] for r in variant_rows]
+            ax.errorbar([r['iterations'] for r in variant_rows], [m['mean'] for m in measures], [m['sd'] for m in measures], marker='o',
+                        capsize=3, ls='-' if len(variant_rows) > 1 else 'none', label=name, color=f'C{i}')
         if chance is not None: ax.axhline(chance, ls=':', color='grey', lw=1, label='chance')
         if target is not None: ax.axhline(target, ls='--', color='k', lw=1, label='target')
         ax.set_xlabel('stage-1 iterations'); ax.set_title(f'{p} protocol'); ax.legend(fontsize=7)
