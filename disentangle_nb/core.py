@@ -7,13 +7,14 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/core.html.md"""
 # %% ../nbs/00_core.ipynb #7fa3c642
 from __future__ import annotations
 import inspect, os, platform, random
+from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['DEVICE_ENV', 'DATA_ENV', 'set_seed', 'default_device', 'hardware', 'data_root', 'data_path', 'check_pair',
-           'check_choice', 'config_kwargs', 'derangement', 'shuffle_batch']
+__all__ = ['DEVICE_ENV', 'DATA_ENV', 'set_seed', 'default_device', 'hardware', 'torch_threads', 'unwrap', 'data_root',
+           'data_path', 'check_pair', 'check_choice', 'config_kwargs', 'derangement', 'shuffle_batch']
 
 # %% ../nbs/00_core.ipynb #53928dac
 def set_seed(seed:int, # the seed for python, numpy and torch
@@ -42,6 +43,20 @@ def hardware()->str:
     if torch.cuda.is_available(): return f'{torch.cuda.get_device_name()} (CUDA), torch {torch.__version__}'
     n = torch.get_num_threads()
     return f"CPU {platform.machine()}, {n} thread{'s' if n > 1 else ''}, torch {torch.__version__}"
+
+# %% ../nbs/00_core.ipynb #d9873898
+@contextmanager
+def torch_threads(n:int|None):
+    "Run the block with `n` torch threads (None: unchanged), then restore the previous count."
+    saved = torch.get_num_threads()
+    if n: torch.set_num_threads(n)
+    try: yield
+    finally: torch.set_num_threads(saved)
+
+# %% ../nbs/00_core.ipynb #5aa70b42
+def unwrap(model:torch.nn.Module)->torch.nn.Module:
+    "The model inside a `DistributedDataParallel` (or similar) wrapper, or `model` itself."
+    return getattr(model, 'module', model)
 
 # %% ../nbs/00_core.ipynb #2cf709ac
 DATA_ENV = 'DISENTANGLE_DATA'

@@ -191,13 +191,10 @@ def pairs_per_second(ds:PairDataset, bs:int=64, n_batches:int=200, warmup:int=10
     def run(k):
         for b in PairLoader(ds, bs=bs, n_batches=k): pass
         if ds.device.type == 'cuda': torch.cuda.synchronize()
-    saved = torch.get_num_threads()
-    if threads: torch.set_num_threads(threads)
-    try:
+    with torch_threads(threads):
         run(warmup)
         start = time.perf_counter(); run(n_batches)
         return n_batches * bs / (time.perf_counter() - start)
-    finally: torch.set_num_threads(saved)
 
 # %% ../nbs/02_data.ipynb #3e090e68
 def read_idx(path)->np.ndarray:

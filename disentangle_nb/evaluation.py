@@ -16,8 +16,9 @@ from fastai.callback.core import Callback
 from fastai.torch_core import rank_distrib
 from .core import *
 from .data import FactorSpec, PairDataset, REPRESENTATIONS
+from .shared_stage import run_iteration
 from .exclusive_stage import ExclusiveMI
-from .probes import (ProbeProtocol, PROTOCOLS, ProbeTable, torch_threads, extract_features, encode_pairs,
+from .probes import (ProbeProtocol, PROTOCOLS, ProbeTable, extract_features, encode_pairs,
                                    probe_accuracies, probe_table, view_of)
 from .runs import PRESETS, TrainConfig, resolve_config, load_run, run_config, make_dataset, read_history
 
@@ -147,14 +148,11 @@ def _write(self:ProbeCallback, rows:list, mode:str='a'):
         if new: w.writeheader()
         w.writerows(rows)
 
-def _read_csv(path)->list:
-    with Path(path).open(newline='') as f: return list(csv.DictReader(f))
-
 # %% ../nbs/08b_evaluation.ipynb #b59a5969
 def read_probe_history(path)->list:
     "The rows of a probes.csv (a file, or the run folder holding it), numbers as floats (None where empty)."
     path = Path(path)
-    rows = _read_csv(path/PROBES_CSV if path.is_dir() else path)
+    rows = read_history(path/PROBES_CSV if path.is_dir() else path)  # the runs chapter's reader of its CSV logs
     return [{k: v if k == 'stage' else (int(v) if k == 'iteration' else (float(v) if v != '' else None)) for k, v in r.items()} for r in rows]
 
 # %% ../nbs/08b_evaluation.ipynb #b7881f64
@@ -177,18 +175,18 @@ def probe(self:ProbeCallback, iteration:int):
 # %% ../nbs/08b_evaluation.ipynb #955a37ba
 @patch
 def before_fit(self:ProbeCallback):
-    self.stage = 'exclusive' if isinstance(getattr(self.model, 'module', self.model), ExclusiveMI) else 'shared'
+    self.stage = 'exclusive' if isinstance(unwrap(self.model), ExclusiveMI) else 'shared'
     self.start = getattr(self.learn, 'epoch_offset', 0) * len(self.dls.train)
     if rank_distrib(): return
     if self.csv is not None and self.csv.exists():  # drop what a killed run logged after its last checkpoint
-        rows = [r for r in _read_csv(self.csv) if r['stage'] != self.stage or (self.start and int(r['iteration']) <= self.start)]
+        rows = [r for r in read_history(self.csv) if r['stage'] != self.stage or (self.start and int(r['iteration']) <= self.start)]
         self._write(rows, mode='w')
     if self.start == 0: self.probe(0)
 
 @patch
 def after_batch(self:ProbeCallback):
     if not self.training or rank_distrib(): return
-    iteration = self.start + self.epoch * len(self.dls.train) + self.iter + 1
+    iteration = run_iteration(self.learn, self.iter + 1)
     if iteration % self.every == 0: self.probe(iteration)
 
 # %% ../nbs/08b_evaluation.ipynb #6cb91fff

@@ -11,8 +11,8 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from .core import *
 from .runs import resolve_config, train, load_run, run_config, read_history, Snapshots
-from .probes import PROTOCOLS, CAPACITY_PROTOCOLS, ProbeTable, mean_sd, view_of
-from .evaluation import PAPER_TABLES, evaluate_run
+from .probes import PROTOCOLS, ProbeTable
+from .evaluation import evaluate_run
 
 # %% auto #0
 __all__ = ['RUN_FIGURES', 'CMNIST_TARGETS', 'LONG_VARIANTS', 'VARIANT_COLUMNS', 'publish_figures', 'load_results',

@@ -8,8 +8,7 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/probes.html.md"""
 from __future__ import annotations
 import copy, statistics, time
 from collections import defaultdict
-from contextlib import contextmanager
-from dataclasses import dataclass, field, replace, asdict
+from dataclasses import dataclass, field, replace
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -19,18 +18,17 @@ from fastcore.basics import patch
 from .core import *
 from .data import FactorSpec, PairDataset, PairLoader, REPRESENTATIONS
 from .networks import Probe
-from .shared_stage import SharedMI
 from .exclusive_stage import ExclusiveMI
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'CAPACITY_PROTOCOLS', 'CAPACITY_CURVE', 'representations', 'encode_pairs', 'extract_features',
-           'ProbeProtocol', 'torch_threads', 'fit_probes', 'view_of', 'probe_accuracies', 'distance_to_ideal',
-           'mean_sd', 'ProbeTable', 'probe_table', 'plot_probe_capacity']
+           'ProbeProtocol', 'fit_probes', 'view_of', 'probe_accuracies', 'distance_to_ideal', 'mean_sd', 'ProbeTable',
+           'probe_table', 'plot_probe_capacity']
 
 # %% ../nbs/06_probes.ipynb #8cd2f9d8
 def representations(model, x:torch.Tensor, y:torch.Tensor)->dict:
     "S_X, S_Y of a batch of pairs under a stage-1 model (`SharedMI`); S_X, E_X, S_Y, E_Y under a stage-2 model (`ExclusiveMI`)."
-    model = getattr(model, 'module', model)  # unwrap DistributedDataParallel
+    model = unwrap(model)  # a model trained under DistributedDataParallel
     if isinstance(model, ExclusiveMI):
         ((_, sx), (_, ex)), ((_, sy), (_, ey)) = model.encode(x, y)
         return dict(S_X=sx, E_X=ex, S_Y=sy, E_Y=ey)
@@ -83,15 +81,6 @@ PROTOCOLS = {'ours': ProbeProtocol(),
              'paper': ProbeProtocol(hidden='classes', standardise=False, lr=1e-4, bs=64, steps=3000),
              'wide': ProbeProtocol(hidden=256),
              'linear': ProbeProtocol(hidden=None, lr=1e-2)}
-
-# %% ../nbs/06_probes.ipynb #1366b1eb
-@contextmanager
-def torch_threads(n:int|None):
-    "Run the block with `n` torch CPU threads (None: leave the setting as it is)."
-    saved = torch.get_num_threads()
-    if n: torch.set_num_threads(n)
-    try: yield
-    finally: torch.set_num_threads(saved)
 
 # %% ../nbs/06_probes.ipynb #07a8dfdd
 def _stacked(modules:list, device):

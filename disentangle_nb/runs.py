@@ -25,9 +25,9 @@ from .exclusive_stage import *
 
 # %% auto #0
 __all__ = ['PRESETS', 'HISTORY_COLUMNS', 'STAGES', 'TrainConfig', 'resolve_config', 'check_config', 'make_dataset', 'stage_cb',
-           'epochs_done', 'HistoryLogger', 'read_history', 'truncate_history', 'rng_states', 'set_rng_states',
-           'atomic_save', 'Checkpointer', 'Snapshots', 'restore', 'distributed_pair_loaders', 'distributed_kwargs',
-           'run_stage', 'train', 'trained_stage1', 'run_config', 'load_run']
+           'HistoryLogger', 'read_history', 'truncate_history', 'rng_states', 'set_rng_states', 'atomic_save',
+           'Checkpointer', 'restore', 'Snapshots', 'distributed_pair_loaders', 'distributed_kwargs', 'run_stage',
+           'train', 'trained_stage1', 'run_config', 'load_run']
 
 # %% ../nbs/08_runs.ipynb #05405b97
 @dataclass
@@ -94,14 +94,10 @@ def make_dataset(cfg:TrainConfig, split:str, device=None):
     "The `split` of the configured dataset on `device`."
     return DATASETS[cfg.dataset].make(split, device=device, **cfg.data_options)
 
-# %% ../nbs/08_runs.ipynb #38991e21
+# %% ../nbs/08_runs.ipynb #253d2d97
 def stage_cb(learn)->StageCallback:
     "The stage callback of `learn`."
     return next(cb for cb in learn.cbs if isinstance(cb, StageCallback))
-
-def epochs_done(learn)->int:
-    "Epochs completed by `learn`'s stage, counting those of the run it resumed."
-    return getattr(learn, 'epoch_offset', 0) + learn.epoch + 1
 
 HISTORY_COLUMNS = ('stage', 'epoch', 'iteration', 'train_loss', 'valid_loss',
                    *dict.fromkeys(t for t in SHARED_TERMS + EXCLUSIVE_TERMS if t != 'loss'),
@@ -114,7 +110,7 @@ class HistoryLogger(Callback):
     def after_epoch(self):
         if rank_distrib(): return
         names = self.recorder.metric_names[1:-1]  # train_loss, valid_loss, terms
-        row = {'stage': self.stage, 'epoch': epochs_done(self.learn) - 1, 'iteration': epochs_done(self.learn) * len(self.dls.train),
+        row = {'stage': self.stage, 'epoch': epochs_done(self.learn) - 1, 'iteration': run_iteration(self.learn, len(self.dls.train)),
                **{k: float(v) for k, v in zip(names, self.recorder.values[-1])},
                'iters_per_s': round(stage_cb(self.learn).iters_per_second, 2), 'seconds': round(time.time() - self.learn.fit_start, 1)}
         new = not self.path.exists()
@@ -123,8 +119,9 @@ class HistoryLogger(Callback):
             if new: w.writeheader()
             w.writerow(row)
 
+# %% ../nbs/08_runs.ipynb #4b254bc2
 def read_history(path)->list:
-    "The rows of a run's history.csv as dicts."
+    "The rows of one of a run's CSV logs (history.csv, probes.csv) as dicts of strings."
     with Path(path).open(newline='') as f: return list(csv.DictReader(f))
 
 def truncate_history(path, stage:str, epochs:int):
@@ -135,7 +132,7 @@ def truncate_history(path, stage:str, epochs:int):
     with path.open('w', newline='') as f:
         w = csv.DictWriter(f, fieldnames=HISTORY_COLUMNS); w.writeheader(); w.writerows(rows)
 
-# %% ../nbs/08_runs.ipynb #e016174f
+# %% ../nbs/08_runs.ipynb #71bf3081
 def rng_states(loader:PairLoader)->dict:
     "Every random state a run's future depends on."
     states = dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state(), loader=loader.generator.get_state())
@@ -148,12 +145,14 @@ def set_rng_states(states:dict, loader:PairLoader):
     loader.generator.set_state(states['loader'])
     if 'cuda' in states and torch.cuda.is_available(): torch.cuda.set_rng_state_all(states['cuda'])
 
+# %% ../nbs/08_runs.ipynb #5ab3c17d
 def atomic_save(obj, path):
     "`torch.save` to a temporary file, then rename: the file at `path` is always complete."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + '.tmp')
     torch.save(obj, tmp); os.replace(tmp, path)
 
+# %% ../nbs/08_runs.ipynb #4c42be9b
 class Checkpointer(Callback):
     "Save everything needed to continue the stage exactly, at the end of every epoch."
     order = 70  # after the HistoryLogger
@@ -161,22 +160,9 @@ class Checkpointer(Callback):
     def after_epoch(self):
         if rank_distrib(): return
         cb = stage_cb(self.learn)
-        atomic_save(dict(model=_unwrap(self.model).state_dict(), opt=self.opt.state_dict(),
+        atomic_save(dict(model=unwrap(self.model).state_dict(), opt=self.opt.state_dict(),
                          independence_opt=getattr(cb, 'independence_opt', None) and cb.independence_opt.state_dict(),
                          epochs=epochs_done(self.learn), history=cb.history, rng=rng_states(self.dls.train)), self.path)
-
-def _unwrap(model): return getattr(model, 'module', model)
-
-class Snapshots(Callback):
-    "Keep the stage's weights every `every` iterations as `<folder>/<stage>_<iteration>.pth`, to evaluate along the schedule."
-    order = 70
-    def __init__(self, folder, every:int): self.folder, self.every = Path(folder), every
-    def after_epoch(self):
-        iteration = epochs_done(self.learn) * len(self.dls.train)
-        if rank_distrib() or iteration % self.every: return
-        self.folder.mkdir(parents=True, exist_ok=True)
-        stage = 'shared' if isinstance(_unwrap(self.model), SharedMI) else 'exclusive'
-        atomic_save(_unwrap(self.model).state_dict(), self.folder/f'{stage}_{iteration}.pth')
 
 def restore(learn, path, history_csv, stage:str)->int:
     "Load a checkpoint into `learn` (weights, optimizers, history, random states); the number of epochs it had done."
@@ -190,6 +176,18 @@ def restore(learn, path, history_csv, stage:str)->int:
     truncate_history(history_csv, stage, ck['epochs'])
     learn.epoch_offset = ck['epochs']
     return ck['epochs']
+
+# %% ../nbs/08_runs.ipynb #772eb6f5
+class Snapshots(Callback):
+    "Keep the stage's weights every `every` iterations as `<folder>/<stage>_<iteration>.pth`, to evaluate along the schedule."
+    order = 70
+    def __init__(self, folder, every:int): self.folder, self.every = Path(folder), every
+    def after_epoch(self):
+        iteration = run_iteration(self.learn, len(self.dls.train))
+        if rank_distrib() or iteration % self.every: return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        stage = 'shared' if isinstance(unwrap(self.model), SharedMI) else 'exclusive'
+        atomic_save(unwrap(self.model).state_dict(), self.folder/f'{stage}_{iteration}.pth')
 
 # %% ../nbs/08_runs.ipynb #865ce8ec
 def _rank_loader(dl:PairLoader)->PairLoader:
@@ -227,7 +225,7 @@ def run_stage(learn, stage:str, n_epochs:int, out:Path, resume:bool=False, distr
         with (out/f'{stage}_terms.csv').open('w') as f:
             f.write(','.join(['iteration', *cb.terms]) + '\n')
             f.writelines(','.join([str(i + 1), *(f'{v:.6g}' for v in row)]) + '\n' for i, row in enumerate(cb.history))
-        atomic_save(_unwrap(learn.model).state_dict(), out/f'{stage}.pth')
+        atomic_save(unwrap(learn.model).state_dict(), out/f'{stage}.pth')
     return learn
 
 # %% ../nbs/08_runs.ipynb #797d55e4

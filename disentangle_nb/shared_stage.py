@@ -18,11 +18,12 @@ from fastai.callback.progress import ProgressCallback  # registers fastai's prog
 from .core import *
 from .estimators import BOUNDS, make_bound
 from .networks import *
-from .data import PairLoader, PairDataset, PairBatch, FactorSpec, DATASETS, register_dataset
+from .data import PairLoader, PairDataset, PairBatch, FactorSpec, register_dataset
 
 # %% auto #0
 __all__ = ['SHARED_TERMS', 'NEGATIVES', 'roll_perm', 'all_rolls', 'weighted_mi', 'SharedMI', 'TermMetric', 'term_loss',
-           'NonFiniteTerm', 'StageCallback', 'SharedMICallback', 'stage_dls', 'shared_learner', 'BarPairs', 'bar_pairs']
+           'NonFiniteTerm', 'epochs_done', 'run_iteration', 'StageCallback', 'SharedMICallback', 'stage_dls',
+           'shared_learner', 'BarPairs', 'bar_pairs']
 
 # %% ../nbs/04_shared_stage.ipynb #ba156b97
 SHARED_TERMS = ('loss', 'mi', 'global_x', 'global_y', 'local_x', 'local_y', 'l1')
@@ -120,6 +121,15 @@ def term_loss(terms:dict, *labels)->torch.Tensor:
 class NonFiniteTerm(RuntimeError):
     "A term of the objective became NaN or infinite."
 
+# %% ../nbs/04_shared_stage.ipynb #fab2a0cd
+def epochs_done(learn)->int:
+    "Epochs of the stage completed at the end of `learn`'s current epoch, counting those of the run it resumed."
+    return getattr(learn, 'epoch_offset', 0) + learn.epoch + 1
+
+def run_iteration(learn, step:int)->int:
+    "The run-wide iteration reached after `step` iterations of `learn`'s current epoch."
+    return (epochs_done(learn) - 1) * len(learn.dls.train) + step
+
 # %% ../nbs/04_shared_stage.ipynb #2a75cc42
 class StageCallback(Callback):
     "What both stages share: per-iteration term history, iterations per second, and a stop on non-finite terms."
@@ -141,11 +151,8 @@ class StageCallback(Callback):
         if bad.any():
             step, col = bad.nonzero()[0].tolist()
             raise NonFiniteTerm(f'the term {self.terms[col]!r} became {epoch[step, col].item()} at iteration '
-                                f'{self.iteration_of(step)}; stopping before anything is saved')
+                                f'{run_iteration(self.learn, step)}; stopping before anything is saved')
         self.history.extend(epoch.tolist())
-    def iteration_of(self, step:int)->int:
-        "The global iteration of `step` of the current training epoch."
-        return (getattr(self.learn, 'epoch_offset', 0) + self.epoch) * self.n_iter + step
 
 # %% ../nbs/04_shared_stage.ipynb #2fc5bb50
 class SharedMICallback(StageCallback):
