@@ -14,6 +14,7 @@ import torch
 import torch.nn.functional as F
 import matplotlib.pyplot as plt
 import tifffile
+from fastcore.basics import patch
 from PIL import Image
 from .core import *
 from .data import *
@@ -39,19 +40,21 @@ def true_color(rgb:torch.Tensor, # (B, 3, H, W) reflectance of B04, B03, B02
     "Reflectance as display RGB (B, H, W, 3) in [0, 1]: linear stretch with `white` as full scale, then a gamma curve."
     return ((rgb.float() / white).clamp(0, 1) ** gamma).permute(0, 2, 3, 1).cpu()
 
-# %% ../nbs/02d_earth.ipynb #d0d178b0
-REFERENCE_TIMESTAMPS = (2, 1, 4, 3, 0) # index in TestEOPatch/timestamps.json of each scene of REFERENCE_SCENES.npy
-REFERENCE_DATES = ('2015-07-11', '2015-07-31', '2015-08-20', '2015-08-30', '2015-09-09')
-
+# %% ../nbs/02d_earth.ipynb #31279839
 def s2_file(*parts:str)->Path:
     "Path of a file of eo-learn's example data under `data_root()/sentinel2`."
     return data_path('sentinel2', *parts, hint="copy it from example_data/ of github.com/sentinel-hub/eo-learn (see SOURCES.md)")
+
+# %% ../nbs/02d_earth.ipynb #c01a869e
+REFERENCE_TIMESTAMPS = (2, 1, 4, 3, 0) # index in TestEOPatch/timestamps.json of each scene of REFERENCE_SCENES.npy
+REFERENCE_DATES = ('2015-07-11', '2015-07-31', '2015-08-20', '2015-08-30', '2015-09-09')
 
 def load_reference_scenes(bands:str='all')->torch.Tensor:
     "The five reference scenes in date order: L1C reflectance (5, C, 101, 100) float32 of band set `bands`."
     scenes = np.load(s2_file('REFERENCE_SCENES.npy'))[np.argsort(REFERENCE_TIMESTAMPS)]
     return torch.from_numpy(scenes[..., band_index(bands)]).permute(0, 3, 1, 2).contiguous()
 
+# %% ../nbs/02d_earth.ipynb #b68f8574
 def s2_dates()->list:
     "The 68 dates (YYYY-MM-DD) of the eo-learn example time series."
     return [t[:10] for t in json.loads(s2_file('TestEOPatch', 'timestamps.json').read_text())]
@@ -80,12 +83,13 @@ def split_region(split:str, height:int=101, width:int=100, margin:int=4)->tuple:
     return {'train': (0, top, 0, width), 'valid': (top + margin, height, 0, left),
             'test': (top + margin, height, left + margin, width)}[split]
 
-# %% ../nbs/02d_earth.ipynb #86d74f23
+# %% ../nbs/02d_earth.ipynb #4255050f
 def window_mean(maps:torch.Tensor, # (N, H, W) maps (bool or numbers)
                 k:int)->torch.Tensor:
     "Mean of each map over the k x k window at every top-left corner: (N, H-k+1, W-k+1) float."
     return F.avg_pool2d(maps.float()[:, None], k, stride=1)[:, 0]
 
+# %% ../nbs/02d_earth.ipynb #f06ab42c
 def majority_class(labels:torch.Tensor, # (H, W) integer class map
                    k:int, n_classes:int|None=None)->torch.Tensor:
     "The most frequent class in the k x k window at every top-left corner (ties: the lowest class): (H-k+1, W-k+1) long."
@@ -103,7 +107,7 @@ def gather_crops(stack:torch.Tensor, # (T, C, H, W) images of one place at T dat
     first = ((t * height + r)[:, None] + torch.arange(k, device=stack.device)) * width + c[:, None]  # (B, k) first pixel of each crop row
     return rows.index_select(0, first.flatten()).view(len(t), k, k, n_bands).permute(0, 3, 1, 2).contiguous()
 
-# %% ../nbs/02d_earth.ipynb #9f87e19c
+# %% ../nbs/02d_earth.ipynb #6d7abbdc
 LOCATION_CELL = 8 # pixels per side of a location cell
 
 def n_locations(height:int, width:int, cell:int=LOCATION_CELL)->int:
@@ -114,6 +118,7 @@ def location_label(r:torch.Tensor, c:torch.Tensor, k:int, width:int, cell:int=LO
     "The grid cell (row-major) that holds the centre of the k x k crop with top-left corner `(r, c)`."
     return (r + k // 2) // cell * math.ceil(width / cell) + (c + k // 2) // cell
 
+# %% ../nbs/02d_earth.ipynb #f801f7ff
 def same_place_spec(dates:list, height:int=101, width:int=100)->FactorSpec:
     "Factors of same-place pairs: the location is shared, the date is exclusive to each view."
     return FactorSpec({'location': n_locations(height, width), 'date': len(dates)}, shared=('location',),
@@ -133,13 +138,13 @@ def band_stats(stack:torch.Tensor, # (T, C, H, W) images
                weight:torch.Tensor, # (T, H, W) weight of each pixel (a validity mask)
               )->tuple:
     "Weighted mean and standard deviation of each channel over dates and pixels: two (C,) tensors."
-    w = weight.float()[:, None]
-    n = w.sum()
-    mean = (stack * w).sum((0, 2, 3)) / n
-    var = ((stack - mean[None, :, None, None]) ** 2 * w).sum((0, 2, 3)) / n
+    pixel_weight = weight.float()[:, None]
+    total = pixel_weight.sum()
+    mean = (stack * pixel_weight).sum((0, 2, 3)) / total
+    var = ((stack - mean[None, :, None, None]) ** 2 * pixel_weight).sum((0, 2, 3)) / total
     return mean, var.sqrt()
 
-# %% ../nbs/02d_earth.ipynb #a9efb7d5
+# %% ../nbs/02d_earth.ipynb #d616ae14
 @register_dataset('sentinel2', available=lambda: have_data('sentinel2'))
 class Sentinel2Pairs(PairDataset):
     "Pairs of k x k crops of one Sentinel-2 scene at the same place and two different dates, held out by location."
@@ -157,51 +162,85 @@ class Sentinel2Pairs(PairDataset):
         n_dates, _, height, width = stack.shape
         valid = load_valid()[:n_dates]  # the reference scenes are the first five dates of the series
         self.spec = S2_SPEC if variant != 'ndvi' else same_place_spec(dates, height, width)
-        self.region = r0, r1, c0, c1 = split_region(split, height, width, margin)
-        if min(r1 - r0, c1 - c0) < k: raise ValueError(f'crops of k={k} px do not fit in the {split} region {self.region}; use k <= {min(r1 - r0, c1 - c0)}')
-        clear = 1 - window_mean(valid, k) <= self.max_cloud  # (T, H-k+1, W-k+1)
-        rows, cols = torch.meshgrid(torch.arange(r0, r1 - k + 1), torch.arange(c0, c1 - k + 1), indexing='ij')
-        rows, cols = rows.flatten(), cols.flatten()
-        keep = clear[:, rows, cols].sum(0) >= 2
-        rows, cols = rows[keep], cols[keep]
-        t0, t1, s0, s1 = split_region('train', height, width, margin)
-        weight = valid if self.max_cloud < 1 else torch.ones_like(valid)
-        mean, std = band_stats(stack[:, :, t0:t1, s0:s1], weight[:, t0:t1, s0:s1])
-        dev = self.device
-        self.mean, self.std = mean.to(dev), std.to(dev)
-        self.images = ((stack.to(dev) - self.mean[:, None, None]) / self.std[:, None, None]).contiguous(memory_format=torch.channels_last)
-        self.corners = torch.stack([rows, cols], 1).to(dev)                       # (N, 2) top-left corner of each anchor
-        self.clear = clear[:, rows, cols].T.contiguous().to(dev)                  # (N, T) dates at which the anchor is clear
-        self.locations = location_label(rows, cols, k, width).to(dev)             # (N,)
-        self.majority = majority_class(lulc_map(), k, len(LULC_CLASSES)).to(dev)  # (H-k+1, W-k+1)
-        what = {'rgb': 'true-colour bands B04, B03, B02', 'all': 'all 13 L1C bands', 'ndvi': 'NDVI'}[variant]
-        self.data = (f"real Sentinel-2 L1C scene (eo-learn example, {height}x{width} px at 10 m), {what}, {n_dates} dates "
-                     f"{dates[0]} to {dates[-1]}; {split} region rows {r0}-{r1 - 1}, cols {c0}-{c1 - 1}: {len(rows)} crops of {k} px"
-                     + (f", cloud fraction <= {self.max_cloud:g}" if self.max_cloud < 1 else ''))
+        self.region = split_region(split, height, width, margin)
+        rows, cols, clear = self._anchors(valid)
+        self._normalise(stack, valid, margin)
+        self.corners = torch.stack([rows, cols], 1).to(self.device)                   # (N, 2) top-left corner of each anchor
+        self.clear = clear.to(self.device)                                            # (N, T) dates at which the anchor is clear
+        self.locations = location_label(rows, cols, k, width).to(self.device)         # (N,)
+        self.majority = majority_class(lulc_map(), k, len(LULC_CLASSES)).to(self.device)  # (H-k+1, W-k+1)
+        self.data = self._describe(dates)
 
     def __len__(self): return len(self.corners)
 
-    def pairs(self, idx, generator=None):
-        r, c = self.corners[idx].unbind(1)
-        tx, ty = draw_two(self.clear[idx], generator)
-        x, y = (gather_crops(self.images, t, r, c, self.k) for t in (tx, ty))
-        loc = self.locations[idx]
-        return PairBatch(x, y, torch.stack([loc, tx], 1), torch.stack([loc, ty], 1))
+# %% ../nbs/02d_earth.ipynb #d7550926
+@patch
+def _anchors(self:Sentinel2Pairs, valid:torch.Tensor, # (T, H, W) bool, validity of each pixel at each date
+            )->tuple:
+    "Top-left rows and columns (N,) of the crops in `self.region` clear at two dates or more, and their clear dates (N, T) bool."
+    (top, bottom, left, right), k = self.region, self.k
+    if min(bottom - top, right - left) < k: raise ValueError(f'crops of k={k} px do not fit in the {self.split} region {self.region}; use k <= {min(bottom - top, right - left)}')
+    clear = 1 - window_mean(valid, k) <= self.max_cloud  # (T, H-k+1, W-k+1)
+    rows, cols = torch.meshgrid(torch.arange(top, bottom - k + 1), torch.arange(left, right - k + 1), indexing='ij')
+    rows, cols = rows.flatten(), cols.flatten()
+    keep = clear[:, rows, cols].sum(0) >= 2
+    rows, cols = rows[keep], cols[keep]
+    return rows, cols, clear[:, rows, cols].T.contiguous()
 
-    def land_cover(self, idx:torch.Tensor)->torch.Tensor:
-        "Majority land-cover class (indexing `LULC_CLASSES`) of the crops anchored at `idx`."
-        r, c = self.corners[idx].unbind(1)
-        return self.majority[r, c]
+# %% ../nbs/02d_earth.ipynb #2951b49b
+@patch
+def _normalise(self:Sentinel2Pairs, stack:torch.Tensor, # (T, C, H, W) the variant's series
+               valid:torch.Tensor, # (T, H, W) bool validity of each pixel
+               margin:int):
+    "Set `mean`, `std` (C,) of the training region and the normalised `images` (T, C, H, W), channels last on the device."
+    n_dates, _, height, width = stack.shape
+    top, bottom, left, right = split_region('train', height, width, margin)
+    weight = valid if self.max_cloud < 1 else torch.ones_like(valid)
+    mean, std = band_stats(stack[:, :, top:bottom, left:right], weight[:, top:bottom, left:right])
+    self.mean, self.std = mean.to(self.device), std.to(self.device)
+    self.images = ((stack.to(self.device) - self.mean[:, None, None]) / self.std[:, None, None]).contiguous(memory_format=torch.channels_last)
 
-    def reflectance(self, x:torch.Tensor)->torch.Tensor:
-        "Undo the normalisation: crops in the units of the data (reflectance, or NDVI)."
-        return x * self.std[:, None, None] + self.mean[:, None, None]
+# %% ../nbs/02d_earth.ipynb #daf48db0
+@patch
+def _describe(self:Sentinel2Pairs, dates:list)->str:
+    "The dataset's `data`: the scene, the variant's bands and dates, the split's region and its number of crops."
+    n_dates, _, height, width = self.images.shape
+    top, bottom, left, right = self.region
+    what = {'rgb': 'true-colour bands B04, B03, B02', 'all': 'all 13 L1C bands', 'ndvi': 'NDVI'}[self.variant]
+    return (f"real Sentinel-2 L1C scene (eo-learn example, {height}x{width} px at 10 m), {what}, {n_dates} dates "
+            f"{dates[0]} to {dates[-1]}; {self.split} region rows {top}-{bottom - 1}, cols {left}-{right - 1}: {len(self.corners)} crops of {self.k} px"
+            + (f", cloud fraction <= {self.max_cloud:g}" if self.max_cloud < 1 else ''))
 
-    def rgb(self, x):
-        x = self.reflectance(x)
-        if self.variant == 'ndvi':
-            return torch.from_numpy(plt.get_cmap('RdYlGn')(((x[:, 0].cpu() + 0.2) / 1.2).clamp(0, 1).numpy())[..., :3]).float()
-        return true_color(x[:, [BAND_SETS[self.variant].index(b) for b in BAND_SETS['rgb']]])
+# %% ../nbs/02d_earth.ipynb #15162930
+@patch
+def pairs(self:Sentinel2Pairs, idx, generator=None):
+    "The pairs anchored at `idx`: the crop of each anchor at two of its clear dates."
+    rows, cols = self.corners[idx].unbind(1)
+    dates_x, dates_y = draw_two(self.clear[idx], generator)
+    x, y = (gather_crops(self.images, dates, rows, cols, self.k) for dates in (dates_x, dates_y))
+    locations = self.locations[idx]
+    return PairBatch(x, y, torch.stack([locations, dates_x], 1), torch.stack([locations, dates_y], 1))
+
+# %% ../nbs/02d_earth.ipynb #06db45e9
+@patch
+def land_cover(self:Sentinel2Pairs, idx:torch.Tensor)->torch.Tensor:
+    "Majority land-cover class (indexing `LULC_CLASSES`) of the crops anchored at `idx`."
+    rows, cols = self.corners[idx].unbind(1)
+    return self.majority[rows, cols]
+
+# %% ../nbs/02d_earth.ipynb #16a413a7
+@patch
+def reflectance(self:Sentinel2Pairs, x:torch.Tensor)->torch.Tensor:
+    "Undo the normalisation: crops in the units of the data (reflectance, or NDVI)."
+    return x * self.std[:, None, None] + self.mean[:, None, None]
+
+@patch
+def rgb(self:Sentinel2Pairs, x):
+    "Normalised crops (B, C, k, k) as display RGB (B, k, k, 3) in [0, 1]."
+    x = self.reflectance(x)
+    if self.variant == 'ndvi':
+        return torch.from_numpy(plt.get_cmap('RdYlGn')(((x[:, 0].cpu() + 0.2) / 1.2).clamp(0, 1).numpy())[..., :3]).float()
+    return true_color(x[:, [BAND_SETS[self.variant].index(b) for b in BAND_SETS['rgb']]])
 
 # %% ../nbs/02d_earth.ipynb #e23669fc
 EUROSAT_BANDS = ('B01', 'B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08', 'B09', 'B10', 'B11', 'B12', 'B8A') # order in the GeoTIFFs
@@ -218,7 +257,7 @@ def read_eurosat_tile(path, bands:str='all')->torch.Tensor:
     check_choice(bands, ('rgb',), 'band set of an RGB image')
     return torch.from_numpy(np.asarray(Image.open(path).convert('RGB'), dtype=np.float32) / 255).permute(2, 0, 1)
 
-# %% ../nbs/02d_earth.ipynb #edafff37
+# %% ../nbs/02d_earth.ipynb #1855ddc6
 STAC_SPLITS = {'train': 'train', 'valid': 'validate', 'test': 'test'} # our split -> STAC ml-aoi split folder
 
 def stac_split(stac_dir, stems:list)->dict:
@@ -234,18 +273,19 @@ def stac_split(stac_dir, stems:list)->dict:
     if sum(map(len, splits.values())) != len(stems): raise ValueError(f'the STAC split at {stac_dir} names {sum(map(len, splits.values()))} of {len(stems)} tiles; pass stac=False for a stratified split')
     return splits
 
+# %% ../nbs/02d_earth.ipynb #a22a4adb
 def stratified_split(labels:torch.Tensor, fractions:tuple=(0.6, 0.2, 0.2), seed:int=0)->dict:
     "Indices of each split: every class shuffled with `seed` and cut by `fractions` (train, valid, test)."
-    g = torch.Generator().manual_seed(seed)
+    generator = torch.Generator().manual_seed(seed)
     parts = {s: [] for s in PairDataset.splits}
     for cls in labels.unique().tolist():
         members = torch.nonzero(labels == cls)[:, 0]
-        members = members[torch.randperm(len(members), generator=g)]
+        members = members[torch.randperm(len(members), generator=generator)]
         n_train, n_valid = round(fractions[0] * len(members)), round(fractions[1] * len(members))
         for s, chunk in zip(PairDataset.splits, members.split([n_train, n_valid, len(members) - n_train - n_valid])): parts[s].append(chunk)
     return {s: torch.cat(v).sort().values for s, v in parts.items()}
 
-# %% ../nbs/02d_earth.ipynb #134fadfa
+# %% ../nbs/02d_earth.ipynb #3252e152
 @dataclass
 class EuroSAT:
     "EuroSAT tiles with class labels and a train/valid/test split."
@@ -263,6 +303,7 @@ class EuroSAT:
         idx = self.splits[check_choice(split, PairDataset.splits, 'split')]
         return self.images[idx], self.labels[idx]
 
+# %% ../nbs/02d_earth.ipynb #1d444911
 def eurosat(root='eurosat/tif', # folder of class folders; relative: under the data root
             bands:str='all', # band set: 'all' or 'rgb' (RGB images: 'rgb' only)
             stac=None, # STAC catalogue folder; None: `stac_subset` next to `root` if present; False: stratified split

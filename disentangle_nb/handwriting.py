@@ -6,12 +6,13 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/handwriting.html.md"""
 
 # %% ../nbs/02c_handwriting.ipynb #3ec3e077
 from __future__ import annotations
-import os, string, warnings
+import string, warnings
 from pathlib import Path
 from typing import NamedTuple
 import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
+from fastcore.basics import patch
 from .core import *
 from .data import *
 
@@ -63,11 +64,14 @@ class SameWriterPairs(PairDataset):
 
     def __len__(self): return len(self.images)
 
-    def pairs(self, idx, generator=None):
-        partner = self.same_writer.partner(idx, generator)
-        x, y = (self.images[i][:, None].float() / 127.5 - 1 for i in (idx, partner))
-        lab = lambda i: torch.stack([self.writers[i], self.labels[i]], 1)
-        return PairBatch(x, y, lab(idx), lab(partner))
+# %% ../nbs/02c_handwriting.ipynb #c124c583
+@patch
+def pairs(self:SameWriterPairs, idx, generator=None):
+    "Pairs anchored at `idx`: each image with another image of the same split by the same writer, labels (writer, content)."
+    partner = self.same_writer.partner(idx, generator)
+    x, y = (self.images[rows][:, None].float() / 127.5 - 1 for rows in (idx, partner))
+    labels_of = lambda rows: torch.stack([self.writers[rows], self.labels[rows]], 1)
+    return PairBatch(x, y, labels_of(idx), labels_of(partner))
 
 # %% ../nbs/02c_handwriting.ipynb #84549976
 FEMNIST_FILE = ('femnist', 'femnist_leaf_niid05_subset.npz')
@@ -78,6 +82,7 @@ def first_copies(images:np.ndarray)->np.ndarray:
     rows = np.ascontiguousarray(images.reshape(len(images), -1))
     return np.sort(np.unique(rows.view(np.dtype((np.void, rows.shape[1]))).ravel(), return_index=True)[1])
 
+# %% ../nbs/02c_handwriting.ipynb #c5b6a6ba
 def load_femnist(dedupe:bool=True, # drop exact copies of an image, keeping the first
                 ):
     "The FEMNIST images of the repack (LEAF's train and test parts pooled): uint8 images (N, 28, 28), characters, writer ids."
@@ -116,10 +121,10 @@ def read_iam_table(path:Path)->list:
 def fit_image(img:Image.Image, height:int=64, width:int=256)->np.ndarray:
     "`img` as grey uint8 (height, width): scaled to fit in the box with its aspect ratio kept, centred on white (255)."
     img = img.convert('L')
-    s = min(height / img.height, width / img.width)
-    w, h = max(1, min(width, round(img.width * s))), max(1, min(height, round(img.height * s)))
+    scale = min(height / img.height, width / img.width)
+    fit_w, fit_h = max(1, min(width, round(img.width * scale))), max(1, min(height, round(img.height * scale)))
     canvas = Image.new('L', (width, height), 255)
-    canvas.paste(img.resize((w, h), Image.Resampling.BILINEAR), ((width - w) // 2, (height - h) // 2))
+    canvas.paste(img.resize((fit_w, fit_h), Image.Resampling.BILINEAR), ((width - fit_w) // 2, (height - fit_h) // 2))
     return np.asarray(canvas)
 
 # %% ../nbs/02c_handwriting.ipynb #67a4468f
@@ -130,21 +135,22 @@ class WordImages(NamedTuple):
     words:np.ndarray # (N,) transcription (str)
     ids:np.ndarray # (N,) word id, e.g. 'a01-000u-00-00'
 
+# %% ../nbs/02c_handwriting.ipynb #1992b861
 def iam_words(root:str|Path|None=None, # folder of the IAM layout; None: $DISENTANGLE_DATA/iam
               height:int=64, width:int=256, ok_only:bool=True, # keep only words whose segmentation is 'ok'
              )->WordImages:
     "The IAM word images fitted into (height, width), with their writer (from forms.txt) and transcription (from words.txt)."
-    writer_of = {r[0]: r[1] for r in read_iam_table(iam_file(root, 'forms.txt'))}
-    rows = [r for r in read_iam_table(iam_file(root, 'words.txt')) if r[1] == 'ok' or not ok_only]
+    writer_of = {row[0]: row[1] for row in read_iam_table(iam_file(root, 'forms.txt'))}
+    rows = [row for row in read_iam_table(iam_file(root, 'words.txt')) if row[1] == 'ok' or not ok_only]
     kept, images, broken = [], [], []
-    for r in rows:
-        wid = r[0]; form = '-'.join(wid.split('-')[:2])
+    for row in rows:
+        wid = row[0]; form = '-'.join(wid.split('-')[:2])
         if form not in writer_of: raise ValueError(f'form {form} of word {wid} is not in forms.txt')
         path = iam_file(root, 'words', form.split('-')[0], form, wid + '.png')
         try:
             with Image.open(path) as img: images.append(fit_image(img, height, width))
         except (UnidentifiedImageError, OSError): broken.append(wid); continue
-        kept.append((writer_of[form], ' '.join(r[8:]), wid))
+        kept.append((writer_of[form], ' '.join(row[8:]), wid))
     if broken: warnings.warn(f'skipped {len(broken)} unreadable IAM word images: {broken[:5]}')
     writers, words, ids = (np.array(c, dtype=str) for c in zip(*kept)) if kept else (np.array([], dtype=str),) * 3
     return WordImages(np.stack(images) if images else np.zeros((0, height, width), np.uint8), writers, words, ids)

@@ -6,13 +6,14 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/shapes3d.html.md"""
 
 # %% ../nbs/02b_shapes3d.ipynb #36c47787
 from __future__ import annotations
-import functools, math, time
+import functools, math
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn.functional as F
 import h5py
+from fastcore.basics import patch
 import matplotlib.pyplot as plt
 from .core import *
 from .data import *
@@ -101,19 +102,22 @@ class Shapes3DFile:
     def __exit__(self, *exc): self.close()
     def close(self): self.h5.close()
 
-    def read(self, idx=None, block:int=10_000)->np.ndarray:
-        "The images at `idx` (any order; all when None) as a uint8 array (n, 64, 64, 3), read block by block."
-        idx = np.arange(len(self)) if idx is None else np.asarray(idx, dtype=np.int64)
-        out = np.empty((len(idx), 64, 64, 3), dtype=np.uint8)
-        order = np.argsort(idx, kind='stable')
-        starts = np.searchsorted(idx[order], np.arange(0, len(self) + block, block))
-        for a, b in zip(starts[:-1], starts[1:]):
-            if a == b: continue
-            rows = idx[order[a:b]]
-            lo = rows[0]
-            out[order[a:b]] = self.images[lo:rows[-1] + 1][rows - lo]
-        return out
+# %% ../nbs/02b_shapes3d.ipynb #223cdbb6
+@patch
+def read(self:Shapes3DFile, idx=None, block:int=10_000)->np.ndarray:
+    "The images at `idx` (any order; all when None) as a uint8 array (n, 64, 64, 3), read block by block."
+    idx = np.arange(len(self)) if idx is None else np.asarray(idx, dtype=np.int64)
+    out = np.empty((len(idx), 64, 64, 3), dtype=np.uint8)
+    order = np.argsort(idx, kind='stable')
+    starts = np.searchsorted(idx[order], np.arange(0, len(self) + block, block))
+    for start, stop in zip(starts[:-1], starts[1:]):
+        if start == stop: continue
+        rows = idx[order[start:stop]]
+        first = rows[0]
+        out[order[start:stop]] = self.images[first:rows[-1] + 1][rows - first]
+    return out
 
+# %% ../nbs/02b_shapes3d.ipynb #cf15ad88
 def load_shapes3d(path=None)->Shapes3DFile:
     "Open a 3D Shapes file (default `data_root()/shapes3d/3dshapes.h5`) lazily; see `Shapes3DFile`."
     if path is None: path = data_path(*SHAPES3D_FILE, hint=SHAPES3D_HINT)
@@ -139,6 +143,8 @@ class RoomScene:
     sky:tuple=(0.6, 0.886, 0.976)
 
 ROOM_SCENE = RoomScene()
+
+# %% ../nbs/02b_shapes3d.ipynb #0572da7d
 _INF = float('inf')
 
 def _dot(a, b): return (a * b).sum(-1)
@@ -199,6 +205,7 @@ def hit_object(o, d, shape:int, s):
     r, top = 0.47 * s, 1.43 * s  # capsule: the centres of its two end spheres are at heights r and top
     return _nearest(hit_tube(o, d, r, r, top), hit_sphere(o, d, r, r), hit_sphere(o, d, top, r))
 
+# %% ../nbs/02b_shapes3d.ipynb #d6fd1e00
 def hit_room(o, d, scene:RoomScene=ROOM_SCENE):
     "Distance, normal and material (0 sky, 1 floor, 2 wall) where each ray leaves the room."
     (ox, oy, oz), (dx, dy, dz) = o.unbind(-1), d.unbind(-1)
@@ -218,6 +225,7 @@ def hue_rgb(h:torch.Tensor)->torch.Tensor:
     x = (h[..., None] % 1 * 6 - h.new_tensor([3., 2., 4.])).abs()
     return torch.stack([x[..., 0] - 1, 2 - x[..., 1], 2 - x[..., 2]], -1).clamp(0, 1)
 
+# %% ../nbs/02b_shapes3d.ipynb #21702e6a
 def camera_rays(scene:RoomScene=ROOM_SCENE, size:int=64, samples:int=2, device=None):
     "Camera position (3,) and unit ray directions (size * samples)**2 x 3, row by row, with `samples` x `samples` rays per pixel."
     o = torch.tensor([0., scene.cam_height, -scene.cam_dist], device=device)
@@ -250,22 +258,23 @@ def _candidates(shape:int, s_max:float, scene:RoomScene, o, d):
     in_shadow = through_cylinder(p, to_light, r, h) & (d[:, 1] < 0)
     return on_object.nonzero().squeeze(1), in_shadow.nonzero().squeeze(1)
 
-# %% ../nbs/02b_shapes3d.ipynb #042ba764
+# %% ../nbs/02b_shapes3d.ipynb #7bb75c34
 def _turn(v, c, s):
     "Vectors (..., 3) turned about the vertical axis (cosine `c`, sine `s`, broadcast)."
     x, y, z = v.unbind(-1)
     return torch.stack([c * x + s * z, y.expand_as(c * x), c * z - s * x], -1)
 
+# %% ../nbs/02b_shapes3d.ipynb #e50f7f47
 def _shade_one_shape(shape:int, scale, orientation, scene, o0, d0):
     "Material (0 sky, 1 floor, 2 wall, 3 object) and intensity (G, R) of rays `d0` for G geometries of one shape."
     on_obj_rays, shadow_rays = _candidates(shape, scale.max().item(), scene, o0, d0)
-    th = -torch.deg2rad(orientation)[:, None]
-    c, s = th.cos(), th.sin()
-    o, d = _turn(o0.expand(len(th), 1, 3), c, s), _turn(d0, c, s)    # camera and light in the room's frame
-    light = _turn(o0.new_tensor(scene.light).expand(len(th), 1, 3), c, s)
+    angle = -torch.deg2rad(orientation)[:, None]
+    c, s = angle.cos(), angle.sin()
+    o, d = _turn(o0.expand(len(angle), 1, 3), c, s), _turn(d0, c, s)    # camera and light in the room's frame
+    light = _turn(o0.new_tensor(scene.light).expand(len(angle), 1, 3), c, s)
     t, n, material = hit_room(o, d, scene)
-    sc = scale[:, None]
-    t_obj, n_obj = hit_object(o, d[:, on_obj_rays], shape, sc)
+    scales = scale[:, None]
+    t_obj, n_obj = hit_object(o, d[:, on_obj_rays], shape, scales)
     front = t_obj < t[:, on_obj_rays]
     t[:, on_obj_rays] = torch.where(front, t_obj, t[:, on_obj_rays])
     n[:, on_obj_rays] = torch.where(front[..., None], n_obj, n[:, on_obj_rays])
@@ -274,12 +283,13 @@ def _shade_one_shape(shape:int, scale, orientation, scene, o0, d0):
     to_light = light - p
     lit = torch.ones_like(t)
     ps = p[:, shadow_rays]
-    lit[:, shadow_rays] = ((hit_object(ps, light - ps, shape, sc)[0] >= 1) | (material[:, shadow_rays] != 1)).float()
-    l = F.normalize(to_light, dim=-1)
-    spot = l[..., 1].clamp_min(0) ** scene.spot_exponent
-    i = scene.ambient + scene.headlight * _dot(n, -d).clamp_min(0) + scene.diffuse * lit * spot * _dot(n, l).clamp_min(0)
-    return material, torch.where(material == 0, 1.0, i.clamp(max=1))
+    lit[:, shadow_rays] = ((hit_object(ps, light - ps, shape, scales)[0] >= 1) | (material[:, shadow_rays] != 1)).float()
+    light_dir = F.normalize(to_light, dim=-1)
+    spot = light_dir[..., 1].clamp_min(0) ** scene.spot_exponent
+    intensity = scene.ambient + scene.headlight * _dot(n, -d).clamp_min(0) + scene.diffuse * lit * spot * _dot(n, light_dir).clamp_min(0)
+    return material, torch.where(material == 0, 1.0, intensity.clamp(max=1))
 
+# %% ../nbs/02b_shapes3d.ipynb #be8544bb
 def shade_scenes(geometry, # (G, 3) scale, shape (0..3), orientation (degrees) of each scene
                  scene:RoomScene=ROOM_SCENE, size:int=64, samples:int=2, # image size, and rays per pixel along each axis
                  device=None, rays_per_step:int=2**18, # memory bound: rays traced at once
@@ -289,12 +299,12 @@ def shade_scenes(geometry, # (G, 3) scale, shape (0..3), orientation (degrees) o
     o0, d0 = camera_rays(scene, size, samples, geometry.device)
     out = torch.empty(len(geometry), size * size, 4, device=geometry.device)
     step = max(1, rays_per_step // len(d0))
-    for k in range(len(SHAPE_NAMES)):
-        for g in (geometry[:, 1].round() == k).nonzero().squeeze(1).split(step):
-            if len(g) == 0: continue
-            material, i = _shade_one_shape(k, geometry[g, 0], geometry[g, 2], scene, o0, d0)
-            w = F.one_hot(material, 4) * i[..., None]
-            out[g] = w.reshape(len(g), size, samples, size, samples, 4).mean((2, 4)).reshape(len(g), -1, 4)
+    for shape in range(len(SHAPE_NAMES)):
+        for rows in (geometry[:, 1].round() == shape).nonzero().squeeze(1).split(step):
+            if len(rows) == 0: continue
+            material, intensity = _shade_one_shape(shape, geometry[rows, 0], geometry[rows, 2], scene, o0, d0)
+            ray_weights = F.one_hot(material, 4) * intensity[..., None]
+            out[rows] = ray_weights.reshape(len(rows), size, samples, size, samples, 4).mean((2, 4)).reshape(len(rows), -1, 4)
     return out
 
 # %% ../nbs/02b_shapes3d.ipynb #8c23aef5
@@ -305,6 +315,7 @@ def paint(weights:torch.Tensor, # (N, P, 4) colour weights of each image, from `
     palette = torch.cat([weights.new_tensor(scene.sky).expand(len(hues), 1, 3), hue_rgb(hues.to(weights))], 1)
     return torch.bmm(weights, palette).mul_(255).round_().to(torch.uint8)
 
+# %% ../nbs/02b_shapes3d.ipynb #47c2b11f
 @functools.lru_cache(maxsize=4)
 def _shaded(geometry:bytes, scene:RoomScene, samples:int, device:torch.device)->torch.Tensor:
     "`shade_scenes` of geometries given as the bytes of a float64 array (G, 3), cached."
@@ -335,6 +346,7 @@ def vary_factor(base, factor:str)->np.ndarray:
     labels[:, SHAPES3D_FACTORS.index(factor)] = SHAPES3D_VALUES[factor]
     return labels
 
+# %% ../nbs/02b_shapes3d.ipynb #02082825
 def show_factors(base=(0.0, 0.6, 0.3, 1.0, 0, 0), device=None, title:str|None=None):
     "A figure of rendered scenes: a row per factor, varying that factor over all its values from `base`."
     n, gap = max(N_VALUES), 66
@@ -385,7 +397,7 @@ def object_groups(factors:np.ndarray)->np.ndarray:
     "Group id (N,) of the object (scale, shape, orientation) of class indices (N, 6)."
     return np.ravel_multi_index(tuple(np.asarray(factors)[:, 3:].T), N_VALUES[3:])
 
-# %% ../nbs/02b_shapes3d.ipynb #67557c83
+# %% ../nbs/02b_shapes3d.ipynb #95b44bbc
 SHAPES3D_SPEC = FactorSpec({f: len(v) for f, v in SHAPES3D_VALUES.items()}, shared=OBJECT_FACTORS,
                            exclusive_x=HUE_FACTORS, exclusive_y=HUE_FACTORS,
                            class_names={'shape': list(SHAPE_NAMES), 'scale': [f'{v:.2f}' for v in SHAPES3D_VALUES['scale']],
@@ -393,6 +405,16 @@ SHAPES3D_SPEC = FactorSpec({f: len(v) for f, v in SHAPES3D_VALUES.items()}, shar
                                         **{f: [f'{v:.1f}' for v in SHAPES3D_VALUES[f]] for f in HUE_FACTORS}})
 SPEC_COLUMNS = [SHAPES3D_FACTORS.index(f) for f in SHAPES3D_SPEC.factors('x')]
 
+# %% ../nbs/02b_shapes3d.ipynb #6bfd566a
+def _source_file(source:str, path=None)->Shapes3DFile|None:
+    "The open file `source` ('auto', 'file', 'procedural') and `path` ask for; None: render the images."
+    if path is not None:
+        if source == 'procedural': raise ValueError("a path was given with source='procedural'; use source='auto' or 'file'")
+        return load_shapes3d(path)
+    if source == 'file' or (source == 'auto' and (data_root()/Path(*SHAPES3D_FILE)).exists()): return load_shapes3d()
+    return None
+
+# %% ../nbs/02b_shapes3d.ipynb #8b0f781a
 @register_dataset('shapes3d')
 class Shapes3D(PairDataset):
     "Pairs of 3D Shapes images of the same object (scale, shape, orientation) in independent colours."
@@ -408,7 +430,7 @@ class Shapes3D(PairDataset):
                  seed:int=0):
         self.split, self.source = check_choice(split, self.splits, 'split'), check_choice(source, self.sources, 'source')
         self.device = default_device(device)
-        file = self._open(source, path)
+        file = _source_file(source, path)
         factors = file.factors if file else factor_indices(shapes3d_grid())
         groups = object_groups(factors)
         n_images = n_images or (None if file else self.n_procedural)
@@ -426,20 +448,16 @@ class Shapes3D(PairDataset):
         self.same_object = GroupSampler(torch.from_numpy(groups[keep])).to(self.device)
         self.data = f'{what}, {split} split: {len(keep):,} of {(splits >= 0).sum():,} images, {n_groups} objects'
 
-    @staticmethod
-    def _open(source, path):
-        if path is not None:
-            if source == 'procedural': raise ValueError("a path was given with source='procedural'; use source='auto' or 'file'")
-            return load_shapes3d(path)
-        if source == 'file' or (source == 'auto' and (data_root()/Path(*SHAPES3D_FILE)).exists()): return load_shapes3d()
-        return None
-
     def __len__(self): return len(self.images)
 
-    def views(self, idx:torch.Tensor)->torch.Tensor:
-        "Images `idx` as floats (B, 3, 64, 64) in [-1, 1]."
-        return self.images[idx].permute(0, 3, 1, 2).float().div_(127.5).sub_(1)
+# %% ../nbs/02b_shapes3d.ipynb #461a27b9
+@patch
+def views(self:Shapes3D, idx:torch.Tensor)->torch.Tensor:
+    "Images `idx` as floats (B, 3, 64, 64) in [-1, 1]."
+    return self.images[idx].permute(0, 3, 1, 2).float().div_(127.5).sub_(1)
 
-    def pairs(self, idx, generator=None):
-        partner = self.same_object.partner(idx, generator)
-        return PairBatch(self.views(idx), self.views(partner), self.labels[idx], self.labels[partner])
+@patch
+def pairs(self:Shapes3D, idx, generator=None):
+    "Pairs anchored at `idx`: each image with another image of the split of the same object."
+    partner = self.same_object.partner(idx, generator)
+    return PairBatch(self.views(idx), self.views(partner), self.labels[idx], self.labels[partner])
