@@ -8,7 +8,6 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/cli.html.md"""
 from __future__ import annotations
 import argparse, json, time
 from pathlib import Path
-import torch
 import matplotlib
 from . import __version__
 from .estimators import mi_staircase, plot_staircase, staircase_estimators, staircase_summary
@@ -20,8 +19,9 @@ from .evaluation import evaluate_run
 from .demo import demo, report
 
 # %% auto #0
-__all__ = ['run_staircase', 'parse_overrides', 'stage_speeds', 'run_train', 'run_demo', 'run_evaluate', 'run_report', 'run_bench',
-           'parser', 'main']
+__all__ = ['run_staircase', 'add_staircase_command', 'parse_overrides', 'stage_speeds', 'run_train', 'add_train_command',
+           'run_bench', 'add_bench_command', 'run_demo', 'add_demo_command', 'run_evaluate', 'run_report',
+           'add_run_folder_commands', 'parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #2c7a695a
 def run_staircase(args)->dict:
@@ -42,6 +42,21 @@ def run_staircase(args)->dict:
     print(f'wrote {out} and {out.with_suffix(".json")} in {seconds:.0f}s')
     return summary
 
+# %% ../nbs/90_cli.ipynb #7fd5e4b4
+def add_staircase_command(commands):
+    "Add the `staircase` subcommand to the subparsers `commands`."
+    s = commands.add_parser('staircase', help='MI staircase of Poole et al. 2019: every bound estimator against the true MI')
+    s.add_argument('--steps-per-level', type=int, default=4000, help='training steps at each MI level (default 4000)')
+    s.add_argument('--levels', type=float, nargs='+', default=[2, 4, 6, 8, 10], help='true MI of each level, nats')
+    s.add_argument('--dim', type=int, default=20)
+    s.add_argument('--batch-size', type=int, default=64)
+    s.add_argument('--critic', choices=['separable', 'concat'], default='separable')
+    s.add_argument('--estimators', nargs='+', choices=list(staircase_estimators()), default=None, metavar='NAME',
+                   help=f"subset of: {', '.join(repr(k) for k in staircase_estimators())} (default all)")
+    s.add_argument('--seed', type=int, default=0)
+    s.add_argument('--out', default='figures/mi_staircase.png', help='figure path; the summary goes beside it as .json')
+    s.set_defaults(func=run_staircase)
+
 # %% ../nbs/90_cli.ipynb #e599f218
 def parse_overrides(pairs:list[str])->dict:
     "`['lr=5e-4', 'switched=false', 'data_options={\"pairing\": \"class\"}']` as a dict, values parsed as JSON when possible."
@@ -53,12 +68,14 @@ def parse_overrides(pairs:list[str])->dict:
         except json.JSONDecodeError: out[key] = value
     return out
 
+# %% ../nbs/90_cli.ipynb #bb8707dd
 def stage_speeds(history)->dict:
     "Mean training iterations per second of each stage of a run's history.csv."
     rows = read_history(history)
     return {st: sum(float(r['iters_per_s']) for r in rows if r['stage'] == st) / sum(r['stage'] == st for r in rows)
             for st in dict.fromkeys(r['stage'] for r in rows)}
 
+# %% ../nbs/90_cli.ipynb #f0247b8c
 def run_train(args):
     "Resolve the configuration and run `train`, printing the iterations per second of each stage."
     cfg = resolve_config(args.dataset, args.preset, {**parse_overrides(args.set), 'seed': args.seed})
@@ -69,21 +86,20 @@ def run_train(args):
     print(f'done in {time.time() - start:.0f}s; run folder {args.out}')
     return learners
 
-# %% ../nbs/90_cli.ipynb #5b3cb570
-def run_demo(args):
-    "Run the main job."
-    return demo(args.out, args.dataset, args.preset, args.seed, args.device, args.results_dir)
-
-def run_evaluate(args):
-    "Print the probe table of a run and write its results file."
-    table = evaluate_run(args.run, out=Path(args.run)/'probes.json')
-    print(table.format()); print(f"wrote {Path(args.run)/'probes.json'}")
-    return table
-
-def run_report(args):
-    "Evaluate a run and write its report."
-    path = report(args.run); print(f'wrote {path}')
-    return path
+# %% ../nbs/90_cli.ipynb #dfb0b987
+def add_train_command(commands):
+    "Add the `train` subcommand to the subparsers `commands`."
+    t = commands.add_parser('train', help='train the shared stage, the exclusive stage or both in a run folder')
+    t.add_argument('--dataset', choices=list(DATASETS), default='cmnist')
+    t.add_argument('--stage', choices=STAGES, default='both')
+    t.add_argument('--preset', choices=list(PRESETS), default='quick')
+    t.add_argument('--out', required=True, help='run folder (config, history.csv, checkpoints, weights)')
+    t.add_argument('--seed', type=int, default=0)
+    t.add_argument('--resume', action='store_true', help='continue the run in --out from its last checkpoint')
+    t.add_argument('--device', default='auto', help="'auto' (CUDA if available), 'cpu', 'cuda', 'cuda:1', ...")
+    t.add_argument('--distributed', action='store_true', help="data-parallel with fastai's distrib_ctx (launch with torchrun)")
+    t.add_argument('--set', nargs='*', action='extend', metavar='KEY=VALUE', help='override configuration fields, e.g. --set lr=5e-4 gamma=1')
+    t.set_defaults(func=run_train)
 
 # %% ../nbs/90_cli.ipynb #fe714a55
 def run_bench(args)->dict:
@@ -95,47 +111,31 @@ def run_bench(args)->dict:
     print(f"wrote {out} in {result['seconds']:.0f}s")
     return result
 
-# %% ../nbs/90_cli.ipynb #fde638a9
-def parser()->argparse.ArgumentParser:
-    "The `disentangle-nb` argument parser."
-    p = argparse.ArgumentParser(prog='disentangle-nb', description='Disentangled representations via mutual-information estimation.')
-    p.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
-    sub = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
-    s = sub.add_parser('staircase', help='MI staircase of Poole et al. 2019: every bound estimator against the true MI')
-    s.add_argument('--steps-per-level', type=int, default=4000, help='training steps at each MI level (default 4000)')
-    s.add_argument('--levels', type=float, nargs='+', default=[2, 4, 6, 8, 10], help='true MI of each level, nats')
-    s.add_argument('--dim', type=int, default=20)
-    s.add_argument('--batch-size', type=int, default=64)
-    s.add_argument('--critic', choices=['separable', 'concat'], default='separable')
-    s.add_argument('--estimators', nargs='+', choices=list(staircase_estimators()), default=None, metavar='NAME',
-                   help=f"subset of: {', '.join(repr(k) for k in staircase_estimators())} (default all)")
-    s.add_argument('--seed', type=int, default=0)
-    s.add_argument('--out', default='figures/mi_staircase.png', help='figure path; the summary goes beside it as .json')
-    s.set_defaults(func=run_staircase)
-    t = sub.add_parser('train', help='train the shared stage, the exclusive stage or both in a run folder')
-    t.add_argument('--dataset', choices=list(DATASETS), default='cmnist')
-    t.add_argument('--stage', choices=STAGES, default='both')
-    t.add_argument('--preset', choices=list(PRESETS), default='quick')
-    t.add_argument('--out', required=True, help='run folder (config, history.csv, checkpoints, weights)')
-    t.add_argument('--seed', type=int, default=0)
-    t.add_argument('--resume', action='store_true', help='continue the run in --out from its last checkpoint')
-    t.add_argument('--device', default='auto', help="'auto' (CUDA if available), 'cpu', 'cuda', 'cuda:1', ...")
-    t.add_argument('--distributed', action='store_true', help="data-parallel with fastai's distrib_ctx (launch with torchrun)")
-    t.add_argument('--set', nargs='*', metavar='KEY=VALUE', help='override configuration fields, e.g. --set lr=5e-4 gamma=1')
-    t.set_defaults(func=run_train)
-    b = sub.add_parser('bench', help='time both stages against a plain PyTorch reference loop (it/s, memory, data share, FLOPs)')
+# %% ../nbs/90_cli.ipynb #76e09917
+def add_bench_command(commands):
+    "Add the `bench` subcommand to the subparsers `commands`."
+    b = commands.add_parser('bench', help='time both stages against a plain PyTorch reference loop (it/s, memory, data share, FLOPs)')
     b.add_argument('--datasets', nargs='+', choices=list(DATASETS), default=['shapes3d', 'cmnist'])
     b.add_argument('--stages', nargs='+', choices=STAGES[:2], default=list(STAGES[:2]))
     b.add_argument('--batch-sizes', type=int, nargs='+', default=[64], help='batch sizes of the ours-vs-reference rows')
     b.add_argument('--growth', type=int, nargs='+', default=[64, 128, 256, 512], help="stage 1 batch sizes on the first dataset")
     b.add_argument('--preset', choices=list(PRESETS), default='quick')
-    b.add_argument('--set', nargs='*', metavar='KEY=VALUE', help='override configuration fields')
+    b.add_argument('--set', nargs='*', action='extend', metavar='KEY=VALUE', help='override configuration fields')
     b.add_argument('--iters', type=int, default=5, help='iterations per round')
     b.add_argument('--rounds', type=int, default=3, help='interleaved rounds of ours and reference')
     b.add_argument('--device', default='auto')
     b.add_argument('--out', default=None, help='results JSON (default figures/benchmark_<device>.json)')
     b.set_defaults(func=run_bench)
-    d = sub.add_parser('demo', help='the main job: train both stages, follow disentanglement, evaluate, write a report')
+
+# %% ../nbs/90_cli.ipynb #5b3cb570
+def run_demo(args):
+    "Run the main job."
+    return demo(args.out, args.dataset, args.preset, args.seed, args.device, args.results_dir)
+
+# %% ../nbs/90_cli.ipynb #ffc32f0c
+def add_demo_command(commands):
+    "Add the `demo` subcommand to the subparsers `commands`."
+    d = commands.add_parser('demo', help='the main job: train both stages, follow disentanglement, evaluate, write a report')
     d.add_argument('--dataset', choices=list(DATASETS), default='cmnist')
     d.add_argument('--preset', choices=list(PRESETS), default='quick')
     d.add_argument('--out', default='runs/demo')
@@ -143,11 +143,38 @@ def parser()->argparse.ArgumentParser:
     d.add_argument('--device', default='auto')
     d.add_argument('--results-dir', default='figures', help='where <dataset>_<preset>_probes.json goes')
     d.set_defaults(func=run_demo)
+
+# %% ../nbs/90_cli.ipynb #f723e6f8
+def run_evaluate(args):
+    "Print the probe table of a run and write its results file."
+    table = evaluate_run(args.run, out=Path(args.run)/'probes.json')
+    print(table.format()); print(f"wrote {Path(args.run)/'probes.json'}")
+    return table
+
+# %% ../nbs/90_cli.ipynb #6e5b71b9
+def run_report(args):
+    "Evaluate a run and write its report."
+    path = report(args.run); print(f'wrote {path}')
+    return path
+
+# %% ../nbs/90_cli.ipynb #fa9866fe
+def add_run_folder_commands(commands):
+    "Add the `evaluate` and `report` subcommands, each of one run folder, to the subparsers `commands`."
     for name, func, text in (('evaluate', run_evaluate, 'probe table of a finished run (writes RUN/probes.json)'),
                              ('report', run_report, 'evaluate a finished run and write RUN/report.md')):
-        e = sub.add_parser(name, help=text); e.add_argument('run', help='run folder'); e.set_defaults(func=func)
+        e = commands.add_parser(name, help=text); e.add_argument('run', help='run folder'); e.set_defaults(func=func)
+
+# %% ../nbs/90_cli.ipynb #fde638a9
+def parser()->argparse.ArgumentParser:
+    "The `disentangle-nb` argument parser."
+    p = argparse.ArgumentParser(prog='disentangle-nb', description='Disentangled representations via mutual-information estimation.')
+    p.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
+    commands = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
+    for add_command in (add_staircase_command, add_train_command, add_bench_command, add_demo_command, add_run_folder_commands):
+        add_command(commands)
     return p
 
+# %% ../nbs/90_cli.ipynb #861dcbaf
 def main(argv:list[str]|None=None):
     "Entry point of the `disentangle-nb` console script: configuration and data errors end it with one line."
     p = parser()
