@@ -7,6 +7,8 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/demo.html.md"""
 # %% ../nbs/09_demo.ipynb #013dcbab
 from __future__ import annotations
 import time
+from dataclasses import dataclass
+from typing import Callable
 from pathlib import Path
 import matplotlib.pyplot as plt
 from .core import *
@@ -16,8 +18,9 @@ from .evaluation import PAPER_TABLES, ProbeCallback, evaluate_run, write_probe_r
 from .retrieval import Gallery, knn_accuracy, format_knn_table, show_retrieval, show_recombination
 
 # %% auto #0
-__all__ = ['QUICK_NOTE', 'retrieval_figures', 'training_figures', 'write_run_results', 'summary_lines', 'probe_lines',
-           'figure_lines', 'retrieval_lines', 'report_text', 'report', 'demo']
+__all__ = ['QUICK_NOTE', 'EVALUATIONS', 'retrieval_figures', 'training_figures', 'write_run_results', 'summary_lines',
+           'probe_lines', 'figure_lines', 'retrieval_lines', 'Evaluation', 'register_evaluation', 'retrieval_section',
+           'report_text', 'report', 'demo']
 
 # %% ../nbs/09_demo.ipynb #e68c2510
 def _save(fig, path)->str:
@@ -54,9 +57,10 @@ def training_figures(run, table, # the run folder, and its `ProbeTable`
 # %% ../nbs/09_demo.ipynb #d10a2a54
 def write_run_results(run, cfg, table, # the run folder, its configuration and its `ProbeTable`
                       path=None, # the results file; default `<run>/probes.json`
-                      seconds:float=0.)->dict:
+                      seconds:float=0., extra:dict|None=None, # more entries: what registered evaluations keep
+                     )->dict:
     "Write the results file of a run's probe table, with the run's schedule, this machine's hardware and `seconds`; returns its content."
-    return write_probe_results(table, path or Path(run)/'probes.json', cfg.dataset, run_preset(cfg), run_iterations(run), hardware(), seconds)
+    return write_probe_results(table, path or Path(run)/'probes.json', cfg.dataset, run_preset(cfg), run_iterations(run), hardware(), seconds, extra)
 
 # %% ../nbs/09_demo.ipynb #c3c03ff6
 QUICK_NOTE = ("The `quick` schedule is short: what is left of the exclusive factor in S and of the shared one in E is measured "
@@ -98,11 +102,36 @@ def retrieval_lines(retrieval:dict)->list:
     return ['## Retrieval', '', f"Data: {retrieval['data']}.", '', '```', retrieval['knn'], '```', '',
             f"![retrieval]({figures['retrieval']})", '', f"![recombination]({figures['recombination']})", '']
 
+# %% ../nbs/09_demo.ipynb #09333946
+@dataclass(frozen=True)
+class Evaluation:
+    "A section of every report: what it measures on a run, how it is written, and whether the results file keeps it."
+    measure:Callable # (run folder, `load_run(run)`, `ProbeTable`) -> dict
+    lines:Callable # the measured dict -> lines of the report (ending with a blank line)
+    results:bool = False # keep the measured dict in the results file, under `evaluations`
+
+EVALUATIONS = {} # name -> Evaluation, in the order of the report
+
+def register_evaluation(name:str, lines:Callable, results:bool=False):
+    "Decorator: register `measure(run, loaded, table)` as the evaluation `name` of every report, written by `lines`."
+    def register(measure):
+        EVALUATIONS[name] = Evaluation(measure, lines, results)
+        return measure
+    return register
+
+# %% ../nbs/09_demo.ipynb #3392d156
+@register_evaluation('retrieval', retrieval_lines)
+def retrieval_section(run, loaded, table)->dict:
+    "The retrieval evaluation of a run: `retrieval_figures` with its default gallery."
+    return retrieval_figures(run, loaded)
+
 # %% ../nbs/09_demo.ipynb #f4b6d702
-def report_text(run, cfg, table, results:dict, seconds:float, retrieval:dict)->str:
-    "The text of `report.md`: summary, probes, figures of training and retrieval."
+def report_text(run, cfg, table, results:dict, seconds:float,
+                measured:dict, # evaluation name -> what it measured, in the order of `EVALUATIONS`
+               )->str:
+    "The text of `report.md`: summary, probes, figures of training, then each evaluation's section."
     return '\n'.join([*summary_lines(run, cfg, table, results, seconds), *probe_lines(cfg, table), *figure_lines(run),
-                      *retrieval_lines(retrieval)])
+                      *(line for name, m in measured.items() for line in EVALUATIONS[name].lines(m))])
 
 # %% ../nbs/09_demo.ipynb #62417512
 def report(run, results:str|Path|None=None, # where to write the results file; default `<run>/probes.json`
@@ -113,12 +142,13 @@ def report(run, results:str|Path|None=None, # where to write the results file; d
     loaded = load_run(run)
     cfg = loaded[0]
     table = evaluate_run(run, protocols=protocols, seeds=seeds, loaded=loaded)
-    retrieval = retrieval_figures(run, loaded)
+    measured = {name: evaluation.measure(run, loaded, table) for name, evaluation in EVALUATIONS.items()}
     training_figures(run, table)
     seconds = time.time() - started
-    saved = write_run_results(run, cfg, table, results, seconds)
+    kept = {name: measured[name] for name, evaluation in EVALUATIONS.items() if evaluation.results}
+    saved = write_run_results(run, cfg, table, results, seconds, {'evaluations': kept} if kept else None)
     path = run/'report.md'
-    path.write_text(report_text(run, cfg, table, saved, seconds, retrieval))
+    path.write_text(report_text(run, cfg, table, saved, seconds, measured))
     return path
 
 # %% ../nbs/09_demo.ipynb #454a99fd

@@ -58,10 +58,11 @@ def probe_results(table:ProbeTable, dataset:str, preset:str, iterations:dict, ma
 def write_probe_results(table:ProbeTable, path, dataset:str, preset:str, iterations:dict,
                         machine:str|None=None, # the hardware it ran on; default: this machine (`core.hardware()`)
                         seconds_total:float|None=None, # default: the table's probe time
+                        extra:dict|None=None, # more top-level entries (e.g. the results of registered evaluations)
                        )->dict:
     "Write the results of `table` to the JSON file `path`; returns them as read back from it."
     results = probe_results(table, dataset, preset, iterations, machine or hardware(),
-                            sum(table.seconds.values()) if seconds_total is None else seconds_total)
+                            sum(table.seconds.values()) if seconds_total is None else seconds_total) | (extra or {})
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=1))
     return json.loads(path.read_text())

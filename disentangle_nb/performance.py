@@ -127,7 +127,7 @@ def step_flops(model, x, y)->int:
     model.zero_grad(set_to_none=True)
     return counter.get_total_flops()
 
-# %% ../nbs/11_performance.ipynb #f52ab61c
+# %% ../nbs/11_performance.ipynb #61489522
 PEAK_BF16_TFLOPS = {'H100': 989.0, 'H200': 989.0, 'A100': 312.0}
 
 def peak_fraction(flops_per_s:float, device)->float|None:
@@ -137,7 +137,7 @@ def peak_fraction(flops_per_s:float, device)->float|None:
     peak = next((v for k, v in PEAK_BF16_TFLOPS.items() if k in name), None)
     return None if peak is None else flops_per_s / (peak * 1e12)
 
-# %% ../nbs/11_performance.ipynb #cee5b830
+# %% ../nbs/11_performance.ipynb #bf151d99
 def benchmark_row(cfg:TrainConfig, stage:str, bs:int, device=None, iters:int=10, rounds:int=3, warmup:int=3, workers:int=0)->dict:
     "Ours against the reference for one dataset, stage and batch size: it/s, peak memory, data share, FLOPs."
     device = default_device(device)
@@ -165,14 +165,14 @@ def benchmark_row(cfg:TrainConfig, stage:str, bs:int, device=None, iters:int=10,
                 gflop_per_it=round(flops / 1e9, 3), achieved_gflop_s=round(flops / ours_s / 1e9, 1),
                 peak_flops_fraction=peak_fraction(flops / ours_s, device))
 
-# %% ../nbs/11_performance.ipynb #7cad9395
+# %% ../nbs/11_performance.ipynb #0f60057e
 def hardware_name(device)->str:
     "A short name of the device for file names and tables ('cpu', 'h100', ...)."
     if torch.device(device).type != 'cuda': return 'cpu'
     name = torch.cuda.get_device_name().lower()
     return next((k.lower() for k in PEAK_BF16_TFLOPS if k.lower() in name), 'cuda')
 
-# %% ../nbs/11_performance.ipynb #37884a84
+# %% ../nbs/11_performance.ipynb #38b591ab
 def benchmark(datasets=('cmnist', 'shapes3d'), stages=('shared', 'exclusive'), batch_sizes=(64,), growth_sizes=(64, 128, 256, 512),
               preset:str='quick', overrides:dict|None=None, device=None, iters:int=10, rounds:int=3, path=None, verbose:bool=True)->dict:
     "Benchmark rows for every dataset x stage x batch size, and stage 1's growth with batch size on the first dataset."
@@ -188,7 +188,7 @@ def benchmark(datasets=('cmnist', 'shapes3d'), stages=('shared', 'exclusive'), b
     if path is not None: Path(path).parent.mkdir(parents=True, exist_ok=True); Path(path).write_text(json.dumps(result, indent=1))
     return result
 
-# %% ../nbs/11_performance.ipynb #b7df3449
+# %% ../nbs/11_performance.ipynb #a1ffce2d
 def format_row(r:dict)->str:
     "One benchmark row as a line of text."
     return (f"{r['dataset']:9s} {r['stage']:9s} batch {r['batch']:4d}: ours {r['ours_it_s']:7.2f} it/s, reference {r['reference_it_s']:7.2f} it/s "
