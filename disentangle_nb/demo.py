@@ -7,20 +7,17 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/demo.html.md"""
 # %% ../nbs/09_demo.ipynb #013dcbab
 from __future__ import annotations
 import time
-from dataclasses import dataclass
-from typing import Callable
 from pathlib import Path
 import matplotlib.pyplot as plt
 from .core import *
 from .runs import resolve_config, train, make_dataset, load_run
 from .probes import PROTOCOLS, CAPACITY_CURVE, plot_probe_capacity
-from .evaluation import PAPER_TABLES, ProbeCallback, evaluate_run, write_probe_results, run_preset, run_iterations, plot_disentanglement
+from .evaluation import PAPER_TABLES, EVALUATIONS, register_evaluation, ProbeCallback, evaluate_run, write_probe_results, run_preset, run_iterations, plot_disentanglement
 from .retrieval import Gallery, knn_accuracy, format_knn_table, show_retrieval, show_recombination
 
 # %% auto #0
-__all__ = ['QUICK_NOTE', 'EVALUATIONS', 'retrieval_figures', 'training_figures', 'write_run_results', 'summary_lines',
-           'probe_lines', 'figure_lines', 'retrieval_lines', 'Evaluation', 'register_evaluation', 'retrieval_section',
-           'report_text', 'report', 'demo']
+__all__ = ['QUICK_NOTE', 'retrieval_figures', 'training_figures', 'write_run_results', 'summary_lines', 'probe_lines',
+           'figure_lines', 'retrieval_lines', 'retrieval_section', 'report_text', 'report', 'demo']
 
 # %% ../nbs/09_demo.ipynb #e68c2510
 def _save(fig, path)->str:
@@ -101,23 +98,6 @@ def retrieval_lines(retrieval:dict)->list:
     figures = retrieval['figures']
     return ['## Retrieval', '', f"Data: {retrieval['data']}.", '', '```', retrieval['knn'], '```', '',
             f"![retrieval]({figures['retrieval']})", '', f"![recombination]({figures['recombination']})", '']
-
-# %% ../nbs/09_demo.ipynb #09333946
-@dataclass(frozen=True)
-class Evaluation:
-    "A section of every report: what it measures on a run, how it is written, and whether the results file keeps it."
-    measure:Callable # (run folder, `load_run(run)`, `ProbeTable`) -> dict
-    lines:Callable # the measured dict -> lines of the report (ending with a blank line)
-    results:bool = False # keep the measured dict in the results file, under `evaluations`
-
-EVALUATIONS = {} # name -> Evaluation, in the order of the report
-
-def register_evaluation(name:str, lines:Callable, results:bool=False):
-    "Decorator: register `measure(run, loaded, table)` as the evaluation `name` of every report, written by `lines`."
-    def register(measure):
-        EVALUATIONS[name] = Evaluation(measure, lines, results)
-        return measure
-    return register
 
 # %% ../nbs/09_demo.ipynb #3392d156
 @register_evaluation('retrieval', retrieval_lines)

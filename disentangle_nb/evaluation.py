@@ -7,7 +7,8 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/evaluation.html.md"""
 # %% ../nbs/08b_evaluation.ipynb #9672c7aa
 from __future__ import annotations
 import csv, json, time
-from dataclasses import replace, asdict
+from typing import Callable
+from dataclasses import dataclass, replace, asdict
 from pathlib import Path
 import torch
 import matplotlib.pyplot as plt
@@ -23,9 +24,9 @@ from .probes import (ProbeProtocol, PROTOCOLS, ProbeTable, extract_features, enc
 from .runs import PRESETS, TrainConfig, resolve_config, load_run, run_config, make_dataset, read_history
 
 # %% auto #0
-__all__ = ['PAPER_TABLES', 'RESULT_KEYS', 'CALLBACK_PROTOCOL', 'PROBES_CSV', 'probe_results', 'write_probe_results', 'run_preset',
-           'run_iterations', 'evaluate_run', 'probe_columns', 'ProbeCallback', 'read_probe_history',
-           'plot_disentanglement']
+__all__ = ['PAPER_TABLES', 'RESULT_KEYS', 'EVALUATIONS', 'CALLBACK_PROTOCOL', 'PROBES_CSV', 'probe_results',
+           'write_probe_results', 'Evaluation', 'register_evaluation', 'run_preset', 'run_iterations', 'evaluate_run',
+           'probe_columns', 'ProbeCallback', 'read_probe_history', 'plot_disentanglement']
 
 # %% ../nbs/08b_evaluation.ipynb #206d8483
 PAPER_TABLES = { # dataset -> {column: {rep: {factor: test accuracy as a fraction}}}, from arXiv:1912.03915v1
@@ -66,6 +67,23 @@ def write_probe_results(table:ProbeTable, path, dataset:str, preset:str, iterati
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(results, indent=1))
     return json.loads(path.read_text())
+
+# %% ../nbs/08b_evaluation.ipynb #1f5197c7
+@dataclass(frozen=True)
+class Evaluation:
+    "A section of every report: what it measures on a run, how it is written, and whether the results file keeps it."
+    measure:Callable # (run folder, `load_run(run)`, `ProbeTable`) -> dict
+    lines:Callable # the measured dict -> lines of the report (ending with a blank line)
+    results:bool = False # keep the measured dict in the results file, under `evaluations`
+
+EVALUATIONS = {} # name -> Evaluation, in the order of the report
+
+def register_evaluation(name:str, lines:Callable, results:bool=False):
+    "Decorator: register `measure(run, loaded, table)` as the evaluation `name` of every report, written by `lines`."
+    def register(measure):
+        EVALUATIONS[name] = Evaluation(measure, lines, results)
+        return measure
+    return register
 
 # %% ../nbs/08b_evaluation.ipynb #d61092ba
 def run_preset(cfg:TrainConfig)->str:
