@@ -21,9 +21,9 @@ from .networks import Probe
 from .exclusive_stage import ExclusiveMI
 
 # %% auto #0
-__all__ = ['PROTOCOLS', 'CAPACITY_PROTOCOLS', 'CAPACITY_CURVE', 'representations', 'encode_pairs', 'extract_features',
-           'ProbeProtocol', 'fit_probes', 'view_of', 'probe_accuracies', 'distance_to_ideal', 'mean_sd', 'ProbeTable',
-           'probe_table', 'plot_probe_capacity']
+__all__ = ['PROTOCOLS', 'TOY_SPEC', 'CAPACITY_PROTOCOLS', 'CAPACITY_CURVE', 'representations', 'encode_pairs', 'extract_features',
+           'ProbeProtocol', 'fit_probes', 'view_of', 'probe_accuracies', 'toy_features', 'distance_to_ideal', 'mean_sd',
+           'ProbeTable', 'probe_table', 'plot_probe_capacity']
 
 # %% ../nbs/06_probes.ipynb #8cd2f9d8
 def representations(model, x:torch.Tensor, y:torch.Tensor)->dict:
@@ -160,6 +160,24 @@ def probe_accuracies(features_by_split:dict, # split ('train', 'valid', 'test') 
         y = {s: torch.stack([labels(s, r, f) for r, f, _ in jobs]) for s in features_by_split}
         test = fit_probes(x, y, n_classes, protocol, [s for *_, s in jobs], threads)['test'].tolist()
         for (r, f, _), acc in zip(jobs, test): out[r][f].append(acc)
+    return out
+
+# %% ../nbs/06_probes.ipynb #c28d0657
+TOY_SPEC = FactorSpec({'shape': 4, 'hue_x': 4, 'hue_y': 4}, shared=('shape',), exclusive_x=('hue_x',), exclusive_y=('hue_y',))
+
+def toy_features(holds:dict, # representation -> the factors its features encode
+                 spec=TOY_SPEC, sizes=dict(train=2000, valid=500, test=1000), dim=8, noise=0.2, seed=0)->dict:
+    "features_by_split in the form of `extract_features`, with known content."
+    g = torch.Generator().manual_seed(seed)
+    out = {}
+    for split, n in sizes.items():
+        lab = {f: torch.randint(k, (n,), generator=g) for f, k in spec.n_classes.items()}
+        split_feats = {'labels_x': torch.stack([lab[f] for f in spec.factors('x')], 1),
+                       'labels_y': torch.stack([lab[f] for f in spec.factors('y')], 1)}
+        for rep, factors in holds.items():
+            code = torch.cat([torch.zeros(n, 0), *(F.one_hot(lab[f], spec.n_classes[f]).float() for f in factors)], 1)
+            split_feats[rep] = F.pad(code, (0, dim - code.shape[1])) + noise * torch.randn(n, dim, generator=g)
+        out[split] = split_feats
     return out
 
 # %% ../nbs/06_probes.ipynb #d4bf8340

@@ -15,9 +15,9 @@ from .data import PairDataset, PairLoader, REPRESENTATIONS
 from .probes import extract_features
 
 # %% auto #0
-__all__ = ['METRICS', 'SPACES', 'knn', 'vote', 'synthetic_features', 'knn_accuracy', 'format_knn_table', 'standardiser',
-           'joint_space', 'recombine', 'recombination_hits', 'Gallery', 'neighbours', 'label_title', 'show_grid',
-           'show_retrieval', 'show_recombination', 'widgets_available', 'show_neighbours', 'explore']
+__all__ = ['METRICS', 'SPACES', 'knn', 'vote', 'knn_accuracy', 'format_knn_table', 'standardiser', 'joint_space', 'recombine',
+           'recombination_hits', 'Gallery', 'neighbours', 'label_title', 'show_grid', 'show_retrieval',
+           'show_recombination', 'widgets_available', 'show_neighbours', 'explore']
 
 # %% ../nbs/07_retrieval.ipynb #c59a218a
 METRICS = ('l2', 'cosine')
@@ -76,16 +76,6 @@ def vote(labels:torch.Tensor, # (Q, N) labels of each query's neighbours, neares
     first = torch.full((q, n_classes), float(n), device=labels.device)
     first = first.scatter_reduce_(1, labels, torch.arange(n, device=labels.device).float().expand(q, n), 'amin')
     return (counts * (n + 1) - first).argmax(1)
-
-# %% ../nbs/07_retrieval.ipynb #638c7820
-def synthetic_features(n:int, n_shared:int=4, n_excl:int=3, dim:int=8, noise:float=0.1, seed:int=0)->dict:
-    "Features with known answers: S a noisy code of factor 0, E of factor 1, N pure noise; labels (n, 2) for both views."
-    g = torch.Generator().manual_seed(seed)
-    labels = torch.stack([torch.randint(n_shared, (n,), generator=g), torch.randint(n_excl, (n,), generator=g)], 1)
-    code_s, code_e = torch.randn(n_shared, dim, generator=g), torch.randn(n_excl, dim, generator=g)
-    s = code_s[labels[:, 0]] + noise * torch.randn(n, dim, generator=g)
-    e = code_e[labels[:, 1]] + noise * torch.randn(n, dim, generator=g)
-    return dict(S_X=s, E_X=e, N_X=torch.randn(n, dim, generator=g), labels_x=labels, labels_y=labels)
 
 # %% ../nbs/07_retrieval.ipynb #a7bdf8dc
 def knn_accuracy(train:dict, # features of the training items (`extract_features`)
