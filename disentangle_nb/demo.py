@@ -13,6 +13,7 @@ from .core import *
 from .runs import resolve_config, train, make_dataset, load_run
 from .probes import PROTOCOLS, CAPACITY_CURVE, plot_probe_capacity
 from .evaluation import PAPER_TABLES, EVALUATIONS, register_evaluation, ProbeCallback, evaluate_run, write_probe_results, run_preset, run_iterations, plot_disentanglement
+from . import metrics  # registers its evaluation
 from .retrieval import Gallery, knn_accuracy, format_knn_table, show_retrieval, show_recombination
 
 # %% auto #0
