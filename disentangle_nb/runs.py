@@ -100,8 +100,8 @@ def stage_cb(learn)->StageCallback:
     return next(cb for cb in learn.cbs if isinstance(cb, StageCallback))
 
 HISTORY_COLUMNS = ('stage', 'epoch', 'iteration', 'train_loss', 'valid_loss',
-                   *dict.fromkeys(t for t in SHARED_TERMS + EXCLUSIVE_TERMS if t != 'loss'),
-                   *dict.fromkeys(f'{name}_{v}' for term in INDEPENDENCE.values() for name in term.logs for v in 'xy'), 'iters_per_s', 'seconds')
+                   *dict.fromkeys([*(t for t in SHARED_TERMS + EXCLUSIVE_TERMS if t != 'loss'),  # every term of every stage, once
+                                   *(f'{name}_{v}' for term in INDEPENDENCE.values() for name in term.logs for v in 'xy')]), 'iters_per_s', 'seconds')
 
 class HistoryLogger(Callback):
     "Append one row per epoch (validation interval) to the run's history.csv (one header for both stages; empty cells where a stage has no such term)."
