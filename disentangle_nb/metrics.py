@@ -14,7 +14,6 @@ from sklearn.tree import DecisionTreeClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from sklearn.metrics import balanced_accuracy_score
-from .core import *
 from .data import FactorSpec, REPRESENTATIONS
 from .probes import extract_features, view_of
 from .runs import make_dataset
