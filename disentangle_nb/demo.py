@@ -117,12 +117,14 @@ def report_text(run, cfg, table, results:dict, seconds:float,
 # %% ../nbs/09_demo.ipynb #62417512
 def report(run, results:str|Path|None=None, # where to write the results file; default `<run>/probes.json`
            started:float|None=None, # when the whole job started (`time.time()`), for its total time; default: now
-           protocols:dict=PROTOCOLS, seeds=(0, 1, 2))->Path:
+           protocols:dict=PROTOCOLS, seeds=(0, 1, 2),
+           table=None, # the run's `ProbeTable` if it was already evaluated (then `protocols` and `seeds` are not used)
+          )->Path:
     "Evaluate a finished run and write `<run>/report.md` with its tables and figures; returns the report's path."
     run, started = Path(run), started or time.time()
     loaded = load_run(run)
     cfg = loaded[0]
-    table = evaluate_run(run, protocols=protocols, seeds=seeds, loaded=loaded)
+    if table is None: table = evaluate_run(run, protocols=protocols, seeds=seeds, loaded=loaded)
     measured = {name: evaluation.measure(run, loaded, table) for name, evaluation in EVALUATIONS.items()}
     training_figures(run, table)
     seconds = time.time() - started
