@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from fastai.learner import Learner
 from fastcore.basics import patch
 from .core import check_choice, config_kwargs
-from .estimators import BOUNDS, CLUB, make_bound, hsic, distance_correlation
+from .estimators import BOUNDS, CLUB, hsic, distance_correlation
 from .networks import *
 from .shared_stage import *
 from .shared_stage import _adam
@@ -112,14 +112,13 @@ class ExclusiveMI(nn.Module):
         self.global_nets = view_pair(lambda: GlobalStatNet(map_shape, r_dim, stat_hidden), share_weights) if alpha > 0 else None
         self.local_nets = view_pair(lambda: LocalStatNet(map_shape[0], r_dim, stat_hidden), share_weights) if beta > 0 else None
         self.independence = view_pair(lambda: INDEPENDENCE[independence](enc.rep_dim, e_dim), share_weights)
-        self.bounds = {t: make_bound(estimator) for t in self.terms if t[:-2] in ('global', 'local')}
+        self.bounds = mi_bounds(self, estimator)
 
 # %% ../nbs/05_exclusive_stage.ipynb #8fb6cfe3
 @patch(as_prop=True)
 def terms(self:ExclusiveMI)->tuple:
     "Names of the terms `forward` returns, the loss first."
-    mi = [t for t in ('global_x', 'global_y', 'local_x', 'local_y') if getattr(self, f'{t[:-2]}_nets') is not None]
-    return ('loss', 'mi', *mi, *(f'{name}_{v}' for name in self.independence[0].logs for v in 'xy'))
+    return ('loss', 'mi', *mi_terms(self), *(f'{name}_{v}' for name in self.independence[0].logs for v in 'xy'))
 
 @patch
 def train(self:ExclusiveMI, mode:bool=True):

@@ -21,9 +21,9 @@ from .networks import *
 from .data import PairLoader, PairDataset, PairBatch, FactorSpec, register_dataset
 
 # %% auto #0
-__all__ = ['SHARED_TERMS', 'NEGATIVES', 'roll_perm', 'all_rolls', 'weighted_mi', 'SharedMI', 'TermMetric', 'term_loss',
-           'NonFiniteTerm', 'epochs_done', 'run_iteration', 'StageCallback', 'SharedMICallback', 'stage_dls',
-           'shared_learner', 'BarPairs', 'bar_pairs']
+__all__ = ['SHARED_TERMS', 'NEGATIVES', 'MI_TERMS', 'roll_perm', 'all_rolls', 'mi_terms', 'mi_bounds', 'weighted_mi', 'SharedMI',
+           'TermMetric', 'term_loss', 'NonFiniteTerm', 'epochs_done', 'run_iteration', 'StageCallback',
+           'SharedMICallback', 'stage_dls', 'shared_learner', 'BarPairs', 'bar_pairs']
 
 # %% ../nbs/04_shared_stage.ipynb #ba156b97
 SHARED_TERMS = ('loss', 'mi', 'global_x', 'global_y', 'local_x', 'local_y', 'l1')
@@ -37,6 +37,16 @@ def all_rolls(n:int, device=None)->torch.Tensor:
     return (torch.arange(n, device=device) + torch.arange(1, n, device=device)[:, None]) % n
 
 NEGATIVES = {'one': roll_perm, 'all': all_rolls}
+
+MI_TERMS = ('global_x', 'global_y', 'local_x', 'local_y') # the cross-MI terms of either stage, when their networks exist
+
+def mi_terms(model)->tuple:
+    "The MI terms of a stage model (`MI_TERMS` whose global or local statistics networks were built)."
+    return tuple(t for t in MI_TERMS if getattr(model, f'{t[:-2]}_nets') is not None)
+
+def mi_bounds(model, estimator:str)->dict:
+    "A fresh bound of `BOUNDS` for each MI term of `model`: MINE's moving average is per term."
+    return {t: make_bound(estimator) for t in mi_terms(model)}
 
 def weighted_mi(terms:dict, alpha:float, beta:float)->torch.Tensor:
     "alpha (global_x + global_y) + beta (local_x + local_y), the terms that are present (Eq. 5; stage 2 the same on R)."
@@ -64,13 +74,13 @@ class SharedMI(nn.Module):
         map_shape = self.encoders[0].map_shape
         self.global_nets = view_pair(lambda: GlobalStatNet(map_shape, s_dim, stat_hidden), share_weights) if alpha > 0 else None
         self.local_nets = view_pair(lambda: LocalStatNet(map_shape[0], s_dim, stat_hidden), share_weights) if beta > 0 else None
-        self.bounds = {t: make_bound(estimator) for t in self.terms if t[:-2] in ('global', 'local')}
+        self.bounds = mi_bounds(self, estimator)
 
 # %% ../nbs/04_shared_stage.ipynb #ba4f26f3
 @patch(as_prop=True)
 def terms(self:SharedMI)->tuple:
     "Names of the terms `forward` returns, the loss first."
-    return tuple(t for t in SHARED_TERMS if t[:-2] not in ('global', 'local') or getattr(self, f'{t[:-2]}_nets') is not None)
+    return ('loss', 'mi', *mi_terms(self), 'l1')
 
 @patch
 def encode(self:SharedMI, x, y):
