@@ -16,7 +16,7 @@ from .shared_stage import NonFiniteTerm
 from .performance import benchmark, hardware_name
 from .core import default_device, hardware
 from .evaluation import evaluate_run
-from .demo import demo, report
+from .demo import demo, repeat, report
 
 # %% auto #0
 __all__ = ['run_staircase', 'add_staircase_command', 'parse_overrides', 'stage_speeds', 'run_train', 'add_train_command',
@@ -129,7 +129,8 @@ def add_bench_command(commands):
 
 # %% ../nbs/90_cli.ipynb #5b3cb570
 def run_demo(args):
-    "Run the main job."
+    "Run the main job, or, given several training seeds, the main job over them."
+    if args.seeds: return repeat(args.out, args.dataset, args.preset, args.seeds, args.device, args.results_dir)
     return demo(args.out, args.dataset, args.preset, args.seed, args.device, args.results_dir)
 
 # %% ../nbs/90_cli.ipynb #ffc32f0c
@@ -140,6 +141,8 @@ def add_demo_command(commands):
     d.add_argument('--preset', choices=list(PRESETS), default='quick')
     d.add_argument('--out', default='runs/demo')
     d.add_argument('--seed', type=int, default=0)
+    d.add_argument('--seeds', type=int, nargs='+', default=None, metavar='SEED',
+                   help='train one run per seed in OUT/seed_<s> and write <dataset>_<preset>_seeds.json over them')
     d.add_argument('--device', default='auto')
     d.add_argument('--results-dir', default='figures', help='where <dataset>_<preset>_probes.json goes')
     d.set_defaults(func=run_demo)

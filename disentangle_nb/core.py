@@ -6,15 +6,17 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #7fa3c642
 from __future__ import annotations
-import inspect, os, platform, random
+import importlib.util, inspect, os, platform, random, subprocess, time
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 import torch
+from . import __version__
 
 # %% auto #0
-__all__ = ['DEVICE_ENV', 'DATA_ENV', 'set_seed', 'default_device', 'hardware', 'torch_threads', 'unwrap', 'data_root',
-           'data_path', 'check_pair', 'check_choice', 'config_kwargs', 'derangement', 'shuffle_batch']
+__all__ = ['DEVICE_ENV', 'DATA_ENV', 'set_seed', 'default_device', 'hardware', 'code_version', 'torch_threads', 'unwrap', 'echo',
+           'Heartbeat', 'phase', 'data_root', 'data_path', 'check_pair', 'check_choice', 'config_kwargs', 'derangement',
+           'shuffle_batch']
 
 # %% ../nbs/00_core.ipynb #53928dac
 def set_seed(seed:int, # the seed for python, numpy and torch
@@ -44,6 +46,17 @@ def hardware()->str:
     n = torch.get_num_threads()
     return f"CPU {platform.machine()}, {n} thread{'s' if n > 1 else ''}, torch {torch.__version__}"
 
+# %% ../nbs/00_core.ipynb #b72cb351
+def code_version()->dict:
+    "{'package': version, 'commit': git commit or None, 'modified': tracked files differ from it (None outside git)}."
+    here = Path(importlib.util.find_spec('disentangle_nb').origin).parent
+    def git(*args)->str:
+        try: return subprocess.run(['git', *args], cwd=here, capture_output=True, text=True, timeout=10).stdout.strip()
+        except (OSError, subprocess.SubprocessError): return ''
+    commit = git('rev-parse', 'HEAD') or None
+    return {'package': __version__, 'commit': commit,
+            'modified': bool(git('status', '--porcelain', '--untracked-files=no')) if commit else None}
+
 # %% ../nbs/00_core.ipynb #d9873898
 @contextmanager
 def torch_threads(n:int|None):
@@ -57,6 +70,27 @@ def torch_threads(n:int|None):
 def unwrap(model:torch.nn.Module)->torch.nn.Module:
     "The model inside a `DistributedDataParallel` (or similar) wrapper, or `model` itself."
     return getattr(model, 'module', model)
+
+# %% ../nbs/00_core.ipynb #8a1d9045
+def echo(line:str):
+    "Print `line` and flush, so that a log file shows it at once."
+    print(line, flush=True)
+
+class Heartbeat:
+    "Print `message` (a string, or a function giving one) when `every` seconds have passed since the last line."
+    def __init__(self, every:float=20., out=echo): self.every, self.out, self.last = every, out, time.time()
+    def __call__(self, message):
+        if time.time() - self.last < self.every: return
+        self.out(message() if callable(message) else message); self.last = time.time()
+
+@contextmanager
+def phase(name:str, seconds:dict|None=None, # where to record the wall time, under `name`
+          out=echo, every:float=20.):
+    "Time the block as the phase `name`: a line when it ends; the block gets a `Heartbeat` for lines in between."
+    start = time.time()
+    yield Heartbeat(every, lambda m: out(f'  {name}: {m} ({time.time() - start:.0f} s)'))
+    if seconds is not None: seconds[name] = round(time.time() - start, 1)
+    out(f'{name}: {time.time() - start:.1f} s')
 
 # %% ../nbs/00_core.ipynb #2cf709ac
 DATA_ENV = 'DISENTANGLE_DATA'

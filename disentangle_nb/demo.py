@@ -6,19 +6,21 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/demo.html.md"""
 
 # %% ../nbs/09_demo.ipynb #013dcbab
 from __future__ import annotations
-import time
+import json, time
+from dataclasses import asdict
 from pathlib import Path
 import matplotlib.pyplot as plt
 from .core import *
-from .runs import resolve_config, train, make_dataset, load_run
-from .probes import PROTOCOLS, CAPACITY_CURVE, plot_probe_capacity
+from .runs import resolve_config, train, make_dataset, load_run, read_history
+from .probes import PROTOCOLS, PROBE_SEEDS, CAPACITY_CURVE, ProbeTable, plot_probe_capacity, mean_sd
 from .evaluation import PAPER_TABLES, EVALUATIONS, register_evaluation, ProbeCallback, evaluate_run, write_probe_results, run_preset, run_iterations, plot_disentanglement
 from . import metrics  # registers its evaluation
 from .retrieval import Gallery, knn_accuracy, format_knn_table, show_retrieval, show_recombination
 
 # %% auto #0
-__all__ = ['QUICK_NOTE', 'retrieval_figures', 'training_figures', 'write_run_results', 'summary_lines', 'probe_lines',
-           'figure_lines', 'retrieval_lines', 'retrieval_section', 'report_text', 'report', 'demo']
+__all__ = ['QUICK_NOTE', 'retrieval_figures', 'training_figures', 'write_run_results', 'training_seconds', 'provenance',
+           'summary_lines', 'probe_lines', 'figure_lines', 'retrieval_lines', 'provenance_lines', 'retrieval_section',
+           'report_text', 'report', 'demo', 'seeds_table', 'seeds_metrics', 'write_seeds_results', 'repeat']
 
 # %% ../nbs/09_demo.ipynb #e68c2510
 def _save(fig, path)->str:
@@ -60,6 +62,18 @@ def write_run_results(run, cfg, table, # the run folder, its configuration and i
     "Write the results file of a run's probe table, with the run's schedule, this machine's hardware and `seconds`; returns its content."
     return write_probe_results(table, path or Path(run)/'probes.json', cfg.dataset, run_preset(cfg), run_iterations(run), hardware(), seconds, extra)
 
+# %% ../nbs/09_demo.ipynb #3f7167a0
+def training_seconds(run)->dict:
+    "The wall time of each stage of a run, from its history (seconds at its last logged epoch)."
+    rows = read_history(Path(run)/'history.csv') if (Path(run)/'history.csv').exists() else []
+    return {stage: max(float(r['seconds']) for r in rows if r['stage'] == stage) for stage in dict.fromkeys(r['stage'] for r in rows)}
+
+def provenance(run, cfg, probe_seeds, # the run folder, its configuration, the probe seeds of its table
+               evaluation_seconds:dict)->dict:
+    "What produced a run's results: the code, the whole configuration, the seeds, the hardware and the time of each phase."
+    return {'code': code_version(), 'config': asdict(cfg), 'training_seed': cfg.seed, 'probe_seeds': list(probe_seeds),
+            'hardware': hardware(), 'training_seconds': training_seconds(run), 'evaluation_seconds': evaluation_seconds}
+
 # %% ../nbs/09_demo.ipynb #c3c03ff6
 QUICK_NOTE = ("The `quick` schedule is short: what is left of the exclusive factor in S and of the shared one in E is measured "
               "here, not hidden; longer schedules (the `paper` preset) are what close the gap.")
@@ -100,9 +114,20 @@ def retrieval_lines(retrieval:dict)->list:
     return ['## Retrieval', '', f"Data: {retrieval['data']}.", '', '```', retrieval['knn'], '```', '',
             f"![retrieval]({figures['retrieval']})", '', f"![recombination]({figures['recombination']})", '']
 
+def provenance_lines(results:dict)->list:
+    "The last section of the report, from the results file's provenance."
+    made = results['provenance']
+    code, phases = made['code'], made['evaluation_seconds']
+    commit = f"commit {code['commit'][:10]}{' with modified files' if code['modified'] else ''}" if code['commit'] else 'no git commit'
+    return ['## Provenance', '', f"disentangle-nb {code['package']}, {commit}; {made['hardware']}; training seed {made['training_seed']}, "
+            f"probe seeds {', '.join(map(str, made['probe_seeds']))}.", '',
+            f"Training {sum(made['training_seconds'].values()):.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in made['training_seconds'].items())}); "
+            f"evaluation {sum(phases.values()):.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in phases.items())}).", '',
+            'Configuration:', '', '```', json.dumps(made['config']), '```', '']
+
 # %% ../nbs/09_demo.ipynb #3392d156
 @register_evaluation('retrieval', retrieval_lines)
-def retrieval_section(run, loaded, table)->dict:
+def retrieval_section(run, loaded, table, beat)->dict:
     "The retrieval evaluation of a run: `retrieval_figures` with its default gallery."
     return retrieval_figures(run, loaded)
 
@@ -110,45 +135,96 @@ def retrieval_section(run, loaded, table)->dict:
 def report_text(run, cfg, table, results:dict, seconds:float,
                 measured:dict, # evaluation name -> what it measured, in the order of `EVALUATIONS`
                )->str:
-    "The text of `report.md`: summary, probes, figures of training, then each evaluation's section."
+    "The text of `report.md`: summary, probes, figures of training, each evaluation's section, then the provenance."
     return '\n'.join([*summary_lines(run, cfg, table, results, seconds), *probe_lines(cfg, table), *figure_lines(run),
-                      *(line for name, m in measured.items() for line in EVALUATIONS[name].lines(m))])
+                      *(line for name, m in measured.items() for line in EVALUATIONS[name].lines(m)), *provenance_lines(results)])
 
 # %% ../nbs/09_demo.ipynb #62417512
 def report(run, results:str|Path|None=None, # where to write the results file; default `<run>/probes.json`
            started:float|None=None, # when the whole job started (`time.time()`), for its total time; default: now
-           protocols:dict=PROTOCOLS, seeds=(0, 1, 2),
-           table=None, # the run's `ProbeTable` if it was already evaluated (then `protocols` and `seeds` are not used)
+           protocols:dict=PROTOCOLS, seeds=PROBE_SEEDS, # the probe protocols and probe seeds
+           progress=echo, # where the lines of progress go
           )->Path:
     "Evaluate a finished run and write `<run>/report.md` with its tables and figures; returns the report's path."
-    run, started = Path(run), started or time.time()
+    run, started, seconds = Path(run), started or time.time(), {}
     loaded = load_run(run)
     cfg = loaded[0]
-    if table is None: table = evaluate_run(run, protocols=protocols, seeds=seeds, loaded=loaded)
-    measured = {name: evaluation.measure(run, loaded, table) for name, evaluation in EVALUATIONS.items()}
-    training_figures(run, table)
-    seconds = time.time() - started
+    table = evaluate_run(run, protocols=protocols, seeds=seeds, loaded=loaded, seconds=seconds, progress=progress)
+    measured = {}
+    for name, evaluation in EVALUATIONS.items():
+        with phase(name, seconds, progress) as beat: measured[name] = evaluation.measure(run, loaded, table, beat)
+    with phase('figures', seconds, progress): training_figures(run, table)
+    total = time.time() - started
     kept = {name: measured[name] for name, evaluation in EVALUATIONS.items() if evaluation.results}
-    saved = write_run_results(run, cfg, table, results, seconds, {'evaluations': kept} if kept else None)
+    saved = write_run_results(run, cfg, table, results, total, {'evaluations': kept, 'provenance': provenance(run, cfg, seeds, seconds)})
     path = run/'report.md'
-    path.write_text(report_text(run, cfg, table, saved, seconds, measured))
+    path.write_text(report_text(run, cfg, table, saved, total, measured))
     return path
 
 # %% ../nbs/09_demo.ipynb #454a99fd
-def demo(out='runs/demo', dataset:str='cmnist', preset:str='quick', seed:int=0, device=None,
+def demo(run='runs/demo', dataset:str='cmnist', preset:str='quick', seed:int=0, device=None,
          results_dir='figures', # where the results file `<dataset>_<preset>_probes.json` goes
          probe_every:int=250, overrides:dict|None=None, progress:bool=True,
-         protocols:dict=PROTOCOLS, seeds=(0, 1, 2), # probe protocols and seeds of the report
+         protocols:dict=PROTOCOLS, seeds=PROBE_SEEDS, # probe protocols and seeds of the report
          cbs:list|None=None, # more fastai callbacks for both stages (e.g. `Snapshots`)
+         out=echo, # where the lines of progress of the evaluation go
         )->Path:
     "Train, follow, evaluate and report: the project's main job. Returns the report's path."
-    start, out = time.time(), Path(out)
+    start, run = time.time(), Path(run)
     cfg = resolve_config(dataset, preset, {**(overrides or {}), 'seed': seed})
     device = default_device(device)
     train_ds, valid_ds = make_dataset(cfg, 'train', device), make_dataset(cfg, 'valid', device)
-    probes = ProbeCallback(probe_every, train_ds, valid_ds, path=out)
-    train(cfg, out, resume=(out/'checkpoints').exists(), device=device, progress=progress, cbs=[probes, *(cbs or [])])
+    probes = ProbeCallback(probe_every, train_ds, valid_ds, path=run)
+    train(cfg, run, resume=(run/'checkpoints').exists(), device=device, progress=progress, cbs=[probes, *(cbs or [])])
     results = Path(results_dir)/f'{dataset}_{run_preset(cfg)}_probes.json'
-    path = report(out, results, started=start, protocols=protocols, seeds=seeds)
-    print(f'report: {path} (results: {results}); total {time.time() - start:.0f} s')
+    path = report(run, results, started=start, protocols=protocols, seeds=seeds, progress=out)
+    out(f'report: {path} (results: {results}); total {time.time() - start:.0f} s')
     return path
+
+# %% ../nbs/09_demo.ipynb #8e646540
+def seeds_table(results:list)->ProbeTable:
+    "The probe table over training seeds, from one results file per run: each run's mean over its probe seeds."
+    tables = [ProbeTable.from_results(r) for r in results]
+    first = tables[0]
+    layout = {p: {r: list(fs) for r, fs in reps.items()} for p, reps in first.seed_accuracies.items()}
+    accs = {p: {r: {f: [t.accuracy(p)[r][f]['mean'] for t in tables] for f in fs} for r, fs in reps.items()} for p, reps in layout.items()}
+    fits = {p: {r: {f: [fit for t in tables for fit in t.fits.get(p, {}).get(r, {}).get(f, [])] for f in fs} for r, fs in reps.items()}
+            for p, reps in layout.items()}
+    return ProbeTable(first.spec, accs, first.data, {p: round(sum(t.seconds[p] for t in tables), 1) for p in layout}, fits,
+                      over=f'training seeds, each the mean of {first.n_seeds} probe seeds')
+
+# %% ../nbs/09_demo.ipynb #cec219fb
+def seeds_metrics(results:list)->dict:
+    "{code: {metric: {'mean', 'sd'}}} over the runs' results files (the scores every run has)."
+    codes = [r['evaluations']['metrics']['codes'] for r in results if 'metrics' in r.get('evaluations', {})]
+    if not codes: return {}
+    return {c: {m: mean_sd([run[c][m] for run in codes]) for m in metrics.METRICS if all(run[c][m] is not None for run in codes)}
+            for c in codes[0]}
+
+def write_seeds_results(results:list, path, dataset:str, preset:str)->dict:
+    "Write the results file over training seeds of the runs' `results` to `path`; returns it as read back."
+    extra = {'training_seeds': [r['provenance']['training_seed'] for r in results], 'metrics': seeds_metrics(results),
+             'run_seconds': [r['seconds_total'] for r in results], 'provenance': {'code': results[0]['provenance']['code']}}
+    return write_probe_results(seeds_table(results), path, dataset, preset, results[0]['iterations'], results[0]['hardware'],
+                               sum(r['seconds_total'] for r in results), extra)
+
+# %% ../nbs/09_demo.ipynb #423e36b8
+def repeat(run='runs/demo_seeds', dataset:str='cmnist', preset:str='quick', training_seeds=(0, 1, 2), device=None,
+           results_dir='figures', # where `<dataset>_<preset>_seeds.json` goes
+           out=echo, **kwargs, # more arguments of `demo`
+          )->Path:
+    "The main job once per training seed, then one results file and report over the training seeds; returns the report's path."
+    run, results = Path(run), []
+    for seed in training_seeds:
+        out(f'training seed {seed}: {run}/seed_{seed}')
+        demo(run/f'seed_{seed}', dataset, preset, seed, device, results_dir=run/f'seed_{seed}', out=out, **kwargs)
+        results.append(json.loads(next((run/f'seed_{seed}').glob('*_probes.json')).read_text()))
+    preset = results[0]['preset']
+    write_seeds_results(results, Path(results_dir)/f'{dataset}_{preset}_seeds.json', dataset, preset)
+    table = seeds_table(results)
+    lines = [f'# {dataset}, preset `{preset}`, over {len(results)} training seeds', '', f'Data: {table.data}.', '',
+             '```', table.format_paper_layout(reference=PAPER_TABLES.get(dataset)), '```', '',
+             *(f'- training seed {s}: [report](seed_{s}/report.md), {r["seconds_total"]:.0f} s' for s, r in zip(training_seeds, results)), '']
+    (run/'report.md').write_text('\n'.join(lines))
+    out(f"report: {run/'report.md'} (results: {Path(results_dir)/f'{dataset}_{preset}_seeds.json'})")
+    return run/'report.md'

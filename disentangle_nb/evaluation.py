@@ -12,15 +12,15 @@ from dataclasses import dataclass, replace, asdict
 from pathlib import Path
 import torch
 import matplotlib.pyplot as plt
-from fastcore.basics import patch
+from fastcore.basics import patch, noop
 from fastai.callback.core import Callback
 from fastai.torch_core import rank_distrib
 from .core import *
 from .data import FactorSpec, PairDataset, REPRESENTATIONS
 from .shared_stage import run_iteration
 from .exclusive_stage import ExclusiveMI
-from .probes import (ProbeProtocol, PROTOCOLS, ProbeTable, extract_features, encode_pairs,
-                                   probe_accuracies, probe_table, view_of)
+from .probes import (ProbeProtocol, PROTOCOLS, PROBE_SEEDS, ProbeTable, extract_features, encode_pairs,
+                                   probe_fits, probe_table, view_of)
 from .runs import PRESETS, TrainConfig, resolve_config, load_run, run_config, make_dataset, read_history
 
 # %% auto #0
@@ -53,7 +53,7 @@ def probe_results(table:ProbeTable, dataset:str, preset:str, iterations:dict, ma
             **{key: _rounded(table.accuracy(p)) for p, key in RESULT_KEYS.items()},
             'distance_to_ideal': {r: round(d, 4) for r, d in table.distance_to_ideal('ours').items()},
             'factors': asdict(table.spec), 'probe_seconds': table.seconds,
-            'per_seed': table.seed_accuracies}
+            'per_seed': table.seed_accuracies, 'probe_fits': table.fits, 'flags': {p: table.flags(p) for p in table.seed_accuracies}}
 
 # %% ../nbs/08b_evaluation.ipynb #e1d3834b
 def write_probe_results(table:ProbeTable, path, dataset:str, preset:str, iterations:dict,
@@ -72,14 +72,14 @@ def write_probe_results(table:ProbeTable, path, dataset:str, preset:str, iterati
 @dataclass(frozen=True)
 class Evaluation:
     "A section of every report: what it measures on a run, how it is written, and whether the results file keeps it."
-    measure:Callable # (run folder, `load_run(run)`, `ProbeTable`) -> dict
+    measure:Callable # (run folder, `load_run(run)`, `ProbeTable`, `Heartbeat`) -> dict
     lines:Callable # the measured dict -> lines of the report (ending with a blank line)
     results:bool = False # keep the measured dict in the results file, under `evaluations`
 
 EVALUATIONS = {} # name -> Evaluation, in the order of the report
 
 def register_evaluation(name:str, lines:Callable, results:bool=False):
-    "Decorator: register `measure(run, loaded, table)` as the evaluation `name` of every report, written by `lines`."
+    "Decorator: register `measure(run, loaded, table, beat)` as the evaluation `name` of every report, written by `lines`."
     def register(measure):
         EVALUATIONS[name] = Evaluation(measure, lines, results)
         return measure
@@ -100,25 +100,32 @@ def run_iterations(run_dir)->dict:
 
 # %% ../nbs/08b_evaluation.ipynb #149893e1
 def evaluate_run(run_dir, out=None, # the results file to write, if any
-                 protocols:dict=PROTOCOLS, seeds=(0, 1, 2), device=None, bs:int=500, threads:int|None=1,
+                 protocols:dict=PROTOCOLS, seeds=PROBE_SEEDS, device=None, bs:int=500,
+                 threads:int|None=None, # torch threads; None: as many as torch uses (the evaluation has the machine to itself)
                  loaded:tuple|None=None, # `load_run(run_dir, device, ...)` when the caller already has it (e.g. with a snapshot's weights)
+                 seconds:dict|None=None, # phase -> wall time, filled in when given
+                 progress=echo, # where the lines of progress go
                 )->ProbeTable:
     "The probe table of a trained run on its dataset's held-out splits; writes the results file to `out` when given."
-    start = time.time()
+    start, seconds = time.time(), {} if seconds is None else seconds
     with torch_threads(threads):
         cfg, shared, exclusive = loaded or load_run(run_dir, device)
         splits = {s: make_dataset(cfg, s, device) for s in ('train', 'valid', 'test')}
-        feats = {s: extract_features(shared, exclusive, ds, bs=bs) for s, ds in splits.items()}
-        data = (f"{splits['test'].data}; probes fit on {len(feats['train']['labels_x'])} training pairs "
-                f"and selected on {len(feats['valid']['labels_x'])} validation pairs")
-        table = probe_table(feats, splits['test'].spec, protocols, seeds, data, threads=None)
+        with phase('features', seconds, progress) as beat:
+            feats = {}
+            for s, ds in splits.items(): feats[s] = extract_features(shared, exclusive, ds, bs=bs); beat(f'{s} split done')
+        n = {s: len(f['labels_x']) for s, f in feats.items()}
+        data = (f"{splits['test'].data}; probes fit on {n['train']} training pairs ({splits['train'].data}) "
+                f"and selected on {n['valid']} validation pairs ({splits['valid'].data})")
+        table = probe_table(feats, splits['test'].spec, protocols, seeds, data, threads=None, out=progress)
+        seconds.update({f'probes {p}': s for p, s in table.seconds.items()})
         machine = hardware()
     if out is not None:
         write_probe_results(table, out, cfg.dataset, run_preset(cfg), run_iterations(run_dir), machine, time.time() - start)
     return table
 
 # %% ../nbs/08b_evaluation.ipynb #885023d0
-CALLBACK_PROTOCOL = replace(PROTOCOLS['linear'], steps=300, eval_every=50)
+CALLBACK_PROTOCOL = replace(PROTOCOLS['linear'], steps=300)
 
 PROBES_CSV = 'probes.csv'
 
@@ -185,8 +192,8 @@ def probe(self:ProbeCallback, iteration:int):
         model.eval()
         try: feats = {split: encode_pairs(model, batches) for split, batches in self.fixed_pairs().items()}
         finally: model.train(was_training)
-        accs = probe_accuracies(feats, self.spec, self.protocol, seeds=(self.seed,))
-    row = {'stage': self.stage, 'iteration': iteration, **{f'{r}/{f}': a[0] for r, fs in accs.items() for f, a in fs.items()},
+        fits = probe_fits(feats, self.spec, self.protocol, seeds=(self.seed,))
+    row = {'stage': self.stage, 'iteration': iteration, **{f'{r}/{f}': fit[0]['test'] for r, fs in fits.items() for f, fit in fs.items()},
            'seconds': round(time.time() - start, 2)}
     self.history.append(row)
     if self.csv is not None: self._write([row])

@@ -1,4 +1,4 @@
-"""DCI, MIG, SAP and InfoMEC on the representations of a run, and a factor-by-representation leakage matrix: checked on synthetic codes with a known answer, and registered as an evaluation of every report.
+"""DCI, MIG, SAP and InfoMEC on the representations of a run, a factor-by-representation leakage matrix, and a post-hoc estimate of I(S;E): checked on synthetic codes with a known answer, and registered as evaluations of every report.
 
 Docs: https://disentangle-nb.github.io/disentangle_nb/metrics.html.md"""
 
@@ -6,9 +6,10 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/metrics.html.md"""
 
 # %% ../nbs/08c_metrics.ipynb #f658f7a7
 from __future__ import annotations
-import math, warnings
+import copy, math, warnings
 import numpy as np
 import torch
+from fastcore.basics import noop
 from sklearn.ensemble import ExtraTreesClassifier
 from sklearn.tree import DecisionTreeClassifier
 from sklearn.linear_model import LogisticRegression
@@ -16,6 +17,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.metrics import balanced_accuracy_score
 from .data import FactorSpec, REPRESENTATIONS
 from .probes import extract_features, view_of
+from .estimators import SeparableCritic, make_bound, split_scores, distance_correlation
 from .runs import make_dataset
 from .evaluation import register_evaluation
 
@@ -23,7 +25,7 @@ from .evaluation import register_evaluation
 __all__ = ['METRICS', 'CODES', 'discretise', 'discrete_mi', 'nmi_matrix', 'dci_scores', 'forest', 'dci', 'top_two_gap', 'mig',
            'sap_matrix', 'sap', 'active_latents', 'infom_infoc', 'linear_readout', 'infoe', 'normalised_accuracy',
            'leakage_matrix', 'code_metrics', 'code_of', 'disentanglement_metrics', 'metrics_lines', 'capped_features',
-           'metrics_evaluation']
+           'metrics_evaluation', 'held_out_mi', 'dcor_test', 'independence_lines', 'independence_evaluation']
 
 # %% ../nbs/08c_metrics.ipynb #15ceb3a1
 def discretise(z:np.ndarray, bins:int=20)->np.ndarray:
@@ -196,7 +198,9 @@ def _plain(x, digits:int):
     return x
 
 def disentanglement_metrics(features_by_split:dict, # `extract_features` of the splits 'train' and 'test'
-                            spec:FactorSpec, reps=CODES, bins:int=20, seed:int=0, digits:int=4)->dict:
+                            spec:FactorSpec, reps=CODES, bins:int=20, seed:int=0, digits:int=4,
+                            beat=noop, # called with a word of progress after each code
+                           )->dict:
     "DCI, MIG, SAP and InfoMEC of each code of each view against the view's factors, and the leakage matrix, as plain data."
     out = dict(pairs={s: len(features_by_split[s]['labels_x']) for s in ('train', 'test')}, factors={}, codes={}, leakage={})
     for view in ('x', 'y'):
@@ -208,6 +212,7 @@ def disentanglement_metrics(features_by_split:dict, # `extract_features` of the 
             name = f'{code}_{view.upper()}'
             out['codes'][name], readout = code_metrics(z['train'], v['train'], z['test'], v['test'], bins, seed)
             if name in REPRESENTATIONS: out['leakage'][name] = {f: normalised_accuracy(r) for f, r in zip(factors, readout)}
+            beat(f'{name} scored')
     return _plain(out, digits)
 
 # %% ../nbs/08c_metrics.ipynb #d0718c1a
@@ -236,7 +241,7 @@ def capped_features(shared, exclusive, ds, n:int, bs:int=500)->dict:
 
 # %% ../nbs/08c_metrics.ipynb #0edca4ec
 @register_evaluation('metrics', metrics_lines, results=True)
-def metrics_evaluation(run, loaded, table, # the run folder, `load_run(run)` and its `ProbeTable` (not used)
+def metrics_evaluation(run, loaded, table, beat, # the run folder, `load_run(run)`, its `ProbeTable` (not used) and a `Heartbeat`
                        n_train:int=5000, n_test:int=2000)->dict:
     "The disentanglement metrics of a run, on the features of at most `n_train` training and `n_test` test pairs."
     cfg, shared, exclusive = loaded
@@ -244,4 +249,81 @@ def metrics_evaluation(run, loaded, table, # the run folder, `load_run(run)` and
     with torch.random.fork_rng(devices=[]):  # draws nothing from the caller's generator
         splits = {s: make_dataset(cfg, s, device) for s in ('train', 'test')}
         feats = {s: capped_features(shared, exclusive, ds, n) for (s, ds), n in zip(splits.items(), (n_train, n_test))}
-    return disentanglement_metrics(feats, splits['test'].spec)
+    beat('features extracted')
+    return disentanglement_metrics(feats, splits['test'].spec, beat=beat)
+
+# %% ../nbs/08c_metrics.ipynb #4438fe70
+def _batches_mean(estimate, critic, s, e, bs:int, g:torch.Generator)->torch.Tensor:
+    "The bound on every full batch of a shuffle of (s, e), without gradients: (batches,)."
+    with torch.no_grad():
+        return torch.stack([estimate(*split_scores(critic(s[i], e[i]))) for i in torch.randperm(len(s), generator=g).split(bs) if len(i) == bs])
+
+def held_out_mi(train:tuple, test:tuple, # (S, E) of the training and the test split, (N, d_s) and (N, d_e)
+                bound:str='infonce', steps:int=2000, bs:int=256, lr:float=1e-3, seed:int=0)->dict:
+    "A critic trained on `train` to maximise `bound`, evaluated on batches of `test`: the estimate in nats, its 95% interval."
+    mean_s, sd_s, mean_e, sd_e = train[0].mean(0), train[0].std(0) + 1e-6, train[1].mean(0), train[1].std(0) + 1e-6
+    (s, e), (s_test, e_test) = (((a - mean_s) / sd_s, (b - mean_e) / sd_e) for a, b in (train, test))
+    fit, check = slice(0, len(s) * 4 // 5), slice(len(s) * 4 // 5, None)
+    bs = min(bs, len(s) - fit.stop, len(s_test) // 2)  # a batch to check on, two to test on
+    g = torch.Generator().manual_seed(seed)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        critic, estimate = SeparableCritic(s.shape[1], e.shape[1], hidden=128, embed=32), make_bound(bound)
+        opt, best, kept = torch.optim.Adam(critic.parameters(), lr=lr), -math.inf, None
+        for step in range(steps + 1):
+            if step % 100 == 0 and (value := _batches_mean(estimate, critic, s[check], e[check], bs, g).mean().item()) > best:
+                best, kept = value, copy.deepcopy(critic.state_dict())
+            if step == steps: break
+            idx = torch.randint(fit.stop, (bs,), generator=g)
+            loss = -estimate(*split_scores(critic(s[idx], e[idx])))
+            opt.zero_grad(); loss.backward(); opt.step()
+        critic.load_state_dict(kept)
+        values = _batches_mean(estimate, critic, s_test, e_test, bs, g)
+    half = 1.96 * values.std() / len(values) ** 0.5
+    return dict(estimate=values.mean().item(), ci95=[(values.mean() - half).item(), (values.mean() + half).item()],
+                test_batches=len(values), validation_estimate=best, bound=bound, steps=steps, batch_size=bs)
+
+# %% ../nbs/08c_metrics.ipynb #95c93e58
+def dcor_test(s:torch.Tensor, e:torch.Tensor, permutations:int=200, bootstraps:int=200, seed:int=0)->dict:
+    "Distance correlation of `s` and `e` (N pairs), its permutation p-value and a bootstrap 95% interval."
+    g = torch.Generator().manual_seed(seed)
+    s, e = s.double(), e.double()
+    observed = distance_correlation(s, e).item()
+    null = torch.tensor([distance_correlation(s, e[torch.randperm(len(e), generator=g)]).item() for _ in range(permutations)])
+    boot = []
+    for _ in range(bootstraps):
+        idx = torch.randint(len(s), (len(s),), generator=g)
+        boot.append(distance_correlation(s[idx], e[idx]).item())
+    low, high = torch.tensor(boot, dtype=torch.float64).quantile(torch.tensor([0.025, 0.975], dtype=torch.float64)).tolist()
+    return dict(dcor=observed, p_value=(1 + (null >= observed).sum().item()) / (1 + permutations), ci95=[low, high], pairs=len(s))
+
+# %% ../nbs/08c_metrics.ipynb #becc236b
+def independence_lines(measured:dict)->list:
+    "The report's section on the post-hoc I(S;E)."
+    if not measured: return []
+    rows = [f"{view:<5}{m['mi']['estimate']:>9.3f}  [{m['mi']['ci95'][0]:.3f}, {m['mi']['ci95'][1]:.3f}]{m['dcor']['dcor']:>10.4f}  "
+            f"[{m['dcor']['ci95'][0]:.4f}, {m['dcor']['ci95'][1]:.4f}]{m['dcor']['p_value']:>9.3f}" for view, m in measured.items()]
+    first = next(iter(measured.values()))
+    return ['## Post-hoc I(S;E)', '', f"On held-out features: an InfoNCE critic trained on {first['pairs']['train']} training pairs and evaluated on "
+            f"{first['mi']['test_batches']} test batches of {first['mi']['batch_size']} (nats, 95% interval over batches); the distance correlation "
+            f"of {first['dcor']['pairs']} test pairs (bootstrap 95% interval, permutation p-value).", '',
+            '```', f"{'view':<5}{'InfoNCE':>9}  {'interval':<17}{'dCor':>9}  {'interval':<18}{'p':>6}", *rows, '```', '']
+
+@register_evaluation('independence', independence_lines, results=True)
+def independence_evaluation(run, loaded, table, beat, n_train:int=5000, n_test:int=2000, n_dcor:int=1000,
+                            steps:int=2000, # the critic's training steps
+                           )->dict:
+    "The post-hoc I(S;E) of each view of a run with an exclusive stage ({} without one)."
+    cfg, shared, exclusive = loaded
+    if exclusive is None: return {}
+    device = next(shared.parameters()).device
+    with torch.random.fork_rng(devices=[]):
+        splits = {s: make_dataset(cfg, s, device) for s in ('train', 'test')}
+        feats = {s: capped_features(shared, exclusive, ds, n) for (s, ds), n in zip(splits.items(), (n_train, n_test))}
+    out = {}
+    for view in ('X', 'Y'):
+        (s, e), (s_test, e_test) = ((feats[split][f'S_{view}'], feats[split][f'E_{view}']) for split in ('train', 'test'))
+        out[f'S_{view}, E_{view}'] = dict(pairs={'train': len(s), 'test': len(s_test)}, mi=held_out_mi((s, e), (s_test, e_test), steps=steps),
+                                          dcor=dcor_test(s_test[:n_dcor], e_test[:n_dcor]))
+        beat(f'view {view} done')
+    return out

@@ -14,16 +14,17 @@ import torch.nn as nn
 import torch.nn.functional as F
 import matplotlib.pyplot as plt
 from torch.func import stack_module_state, functional_call, vmap
-from fastcore.basics import patch
+from fastcore.basics import patch, noop
 from .core import *
 from .data import FactorSpec, PairDataset, PairLoader, REPRESENTATIONS
 from .networks import Probe
 from .exclusive_stage import ExclusiveMI
 
 # %% auto #0
-__all__ = ['PROTOCOLS', 'TOY_SPEC', 'CAPACITY_PROTOCOLS', 'CAPACITY_CURVE', 'representations', 'encode_pairs', 'extract_features',
-           'ProbeProtocol', 'fit_probes', 'view_of', 'probe_accuracies', 'toy_features', 'distance_to_ideal', 'mean_sd',
-           'ProbeTable', 'probe_table', 'plot_probe_capacity']
+__all__ = ['PROTOCOLS', 'PROBE_SEEDS', 'TOY_SPEC', 'UNDERTRAINED_MARGIN', 'CAPACITY_PROTOCOLS', 'CAPACITY_CURVE',
+           'representations', 'encode_pairs', 'extract_features', 'ProbeProtocol', 'fit_probes', 'view_of',
+           'probe_fits', 'toy_features', 'distance_to_ideal', 'mean_sd', 'ProbeTable', 'probe_table',
+           'plot_probe_capacity']
 
 # %% ../nbs/06_probes.ipynb #8cd2f9d8
 def representations(model, x:torch.Tensor, y:torch.Tensor)->dict:
@@ -59,13 +60,17 @@ def extract_features(shared, # a trained stage-1 model (`SharedMI`)
 # %% ../nbs/06_probes.ipynb #13156a49
 @dataclass(frozen=True)
 class ProbeProtocol:
-    "How a probe is built, trained and selected."
+    "How a probe is built, trained and stopped."
     hidden:int|str|None = 64 # hidden units of the Table V probe; 'classes': as many as the factor has classes; None: linear
     standardise:bool = True # scale features by the training split's mean and standard deviation
-    lr:float = 1e-3 # Adam learning rate
-    bs:int = 256 # batch size
-    steps:int = 2000 # training steps
-    eval_every:int = 100 # steps between evaluations on the validation split (the best checkpoint is kept)
+    lr:float = 3e-3 # Adam learning rate of the Table V probe (the linear probe: L-BFGS, unit step with line search)
+    bs:int = 512 # batch size of the Table V probe (the linear probe: the whole training split)
+    steps:int = 20_000 # budget: the most training steps (the linear probe: L-BFGS iterations)
+    eval_every:int = 100 # steps between evaluations on the validation split
+    patience:int = 5 # evaluations without a gain of `min_delta` that make a plateau
+    min_delta:float = 0.002 # a gain of validation accuracy that counts: it moves the kept checkpoint and resets the patience
+    lr_drops:int = 1 # plateaus at which the learning rate is divided by 10; the plateau after them stops the probe
+    l2:float = 1e-4 # the linear probe's weight decay (its objective is then strictly convex)
 
     def width(self, n_classes:int)->int|None:
         "Hidden units of the probe of a factor with `n_classes` classes (None: linear)."
@@ -78,9 +83,11 @@ class ProbeProtocol:
 
 # %% ../nbs/06_probes.ipynb #68de8abb
 PROTOCOLS = {'ours': ProbeProtocol(),
-             'paper': ProbeProtocol(hidden='classes', standardise=False, lr=1e-4, bs=64, steps=3000),
+             'paper': ProbeProtocol(hidden='classes'),
              'wide': ProbeProtocol(hidden=256),
-             'linear': ProbeProtocol(hidden=None, lr=1e-2)}
+             'linear': ProbeProtocol(hidden=None, steps=500)}
+
+PROBE_SEEDS = (0, 1) # the probe seeds of every table: the spread over trainings comes from training seeds
 
 # %% ../nbs/06_probes.ipynb #07a8dfdd
 def _stacked(modules:list, device):
@@ -89,16 +96,42 @@ def _stacked(modules:list, device):
     params = {k: v.detach().to(device).requires_grad_() for k, v in params.items()}
     return params, {k: v.to(device) for k, v in buffers.items()}, copy.deepcopy(modules[0]).to('meta')
 
+# %% ../nbs/06_probes.ipynb #c9f9d977
+class _Plateaus:
+    "Per stacked probe: the best validation accuracy, its step and state, and the evaluations since a gain of `min_delta`."
+    def __init__(self, state:dict, # name -> stacked tensor (K, ...): the probes' parameters and buffers
+                 min_delta:float):
+        self.state, self.min_delta = state, min_delta
+        self.saved = {k: v.detach().clone() for k, v in state.items()}
+        K, device = next(iter(state.values())).shape[0], next(iter(state.values())).device
+        self.acc, self.step = torch.full((K,), -1., device=device), torch.zeros(K, dtype=torch.long, device=device)
+        self.stale = torch.zeros(K, dtype=torch.long, device=device)
+
+    def update(self, acc:torch.Tensor, step:int):
+        "Record the validation accuracy (K,) at `step`."
+        gain = acc >= self.acc + self.min_delta
+        self.acc, self.step = torch.where(gain, acc, self.acc), torch.where(gain, step, self.step)
+        self.stale = torch.where(gain, 0, self.stale + 1)
+        for k, v in self.state.items(): self.saved[k][gain] = v.detach()[gain]
+
+    def restore(self):
+        "Put every probe back to its kept checkpoint."
+        with torch.no_grad():
+            for k, v in self.state.items(): v.copy_(self.saved[k])
+
 # %% ../nbs/06_probes.ipynb #4229a3af
 def fit_probes(x:dict, # split ('train', 'valid', 'test') -> (K, N, d) features, one slice per probe
                y:dict, # split -> (K, N) integer labels
                n_classes:int, protocol:ProbeProtocol, seeds:list, # one probe seed per slice
                threads:int|None=1, # torch CPU threads while training
+               beat=None, # called with a message (or a function giving one) after each evaluation
               )->dict:
-    "Train K probes of one shape at once; the test and validation accuracy (K,) at each one's best validation step, and that step."
-    with torch_threads(threads): return _fit_probes(x, y, n_classes, protocol, seeds)
+    "Train K probes of one shape until they converge; their test and validation accuracy (K,), best step and whether they converged."
+    fit = _fit_linear if protocol.width(n_classes) is None else _fit_table_v
+    with torch_threads(threads): return fit(x, y, n_classes, protocol, seeds, beat or (lambda message: None))
 
-def _fit_probes(x, y, n_classes, protocol, seeds):
+# %% ../nbs/06_probes.ipynb #d5e8c57f
+def _fit_table_v(x, y, n_classes, protocol, seeds, beat):
     K, n, d = x['train'].shape
     device = x['train'].device
     def new(seed):
@@ -112,22 +145,52 @@ def _fit_probes(x, y, n_classes, protocol, seeds):
         return acc
     opt = torch.optim.Adam(params.values(), lr=protocol.lr)
     gens = [torch.Generator(device=device).manual_seed(s) for s in seeds]
-    best_acc, best_step = torch.full((K,), -1., device=device), torch.zeros(K, dtype=torch.long, device=device)
-    best = {k: v.detach().clone() for k, v in (*params.items(), *buffers.items())}
+    plateaus = _Plateaus({**params, **buffers}, protocol.min_delta)
+    scale, drops = torch.ones(K, device=device), torch.zeros(K, dtype=torch.long, device=device)  # each probe's learning rate / lr
     base.train()
     for step in range(1, protocol.steps + 1):
         idx = torch.stack([torch.randint(n, (protocol.bs,), generator=g, device=device) for g in gens])
-        xb, yb = x['train'].gather(1, idx[..., None].expand(-1, -1, d)), y['train'].gather(1, idx)
-        loss = F.cross_entropy(run(params, buffers, xb).flatten(0, 1), yb.flatten(), reduction='sum') / protocol.bs
+        on = (scale > 0).nonzero()[:, 0]  # the probes still training: the stopped ones cost nothing
+        xb, yb = x['train'].gather(1, idx[..., None].expand(-1, -1, d))[on], y['train'].gather(1, idx)[on]
+        running = {k: v[on] for k, v in buffers.items()}
+        logits = run({k: v[on] for k, v in params.items()}, running, xb)
+        for k, v in running.items(): buffers[k][on] = v  # BatchNorm's running statistics, updated in the copy
+        loss = F.cross_entropy(logits.flatten(0, 1), yb.flatten(), reduction='sum') / protocol.bs
+        before = {k: v.detach().clone() for k, v in params.items()}
         opt.zero_grad(); loss.backward(); opt.step()
-        if step % protocol.eval_every == 0 or step == protocol.steps:
-            acc = accuracy('valid')
-            better = acc > best_acc
-            best_acc, best_step = torch.where(better, acc, best_acc), torch.where(better, step, best_step)
-            for k, v in (*params.items(), *buffers.items()): best[k][better] = v.detach()[better]
-    with torch.no_grad():
-        for k, v in (*params.items(), *buffers.items()): v.copy_(best[k])
-    return dict(test=accuracy('test'), valid=best_acc, step=best_step)
+        with torch.no_grad():  # Adam's step, scaled per probe: the same as Adam at that probe's learning rate
+            for k, v in params.items(): v.copy_(before[k] + scale.view(-1, *[1] * (v.dim() - 1)) * (v - before[k]))
+        if step % protocol.eval_every: continue
+        plateaus.update(accuracy('valid'), step)
+        at_plateau = (plateaus.stale >= protocol.patience) & (scale > 0)
+        stop = at_plateau & (drops == protocol.lr_drops)
+        scale = torch.where(stop, 0., torch.where(at_plateau, scale / 10, scale))
+        drops, plateaus.stale = drops + (at_plateau & ~stop), torch.where(at_plateau & ~stop, 0, plateaus.stale)
+        beat(lambda: f'{K} probes, step {step}, {int((scale == 0).sum())} converged')
+        if (scale == 0).all(): break
+    plateaus.restore()
+    return dict(test=accuracy('test'), valid=plateaus.acc, step=plateaus.step, converged=scale == 0)
+
+# %% ../nbs/06_probes.ipynb #6101c29b
+def _fit_linear(x, y, n_classes, protocol, seeds, beat):
+    out = defaultdict(list)
+    for k, seed in enumerate(seeds):
+        with torch.random.fork_rng(devices=[]): torch.manual_seed(seed); probe = protocol.make(x['train'].shape[2], n_classes)
+        probe = probe.to(x['train'].device)
+        opt = torch.optim.LBFGS(probe.parameters(), lr=1, max_iter=protocol.steps, history_size=20, line_search_fn='strong_wolfe',
+                                tolerance_grad=1e-6, tolerance_change=1e-10)
+        def objective():
+            opt.zero_grad()
+            loss = F.cross_entropy(probe(x['train'][k]), y['train'][k]) + protocol.l2 * probe.weight.square().sum()
+            loss.backward()
+            return loss
+        opt.step(objective)
+        iterations = opt.state[probe.weight]['n_iter']
+        with torch.no_grad():
+            for split in ('test', 'valid'): out[split].append((probe(x[split][k]).argmax(-1) == y[split][k]).float().mean())
+        out['step'].append(iterations); out['converged'].append(iterations < protocol.steps)
+        beat(f'{k + 1} of {len(seeds)} linear probes')
+    return {k: torch.tensor(v) for k, v in out.items()}
 
 # %% ../nbs/06_probes.ipynb #1ddd2935
 def view_of(rep:str)->str:
@@ -143,23 +206,25 @@ def _inputs(features_by_split:dict, rep:str, standardise:bool)->dict:
     return {s: (v - mean) / sd for s, v in feats.items()}
 
 # %% ../nbs/06_probes.ipynb #c9abd2fc
-def probe_accuracies(features_by_split:dict, # split ('train', 'valid', 'test') -> `extract_features` output
-                     spec:FactorSpec, protocol:ProbeProtocol, seeds=(0, 1, 2), threads:int|None=1)->dict:
-    "Test accuracy of the probe of every representation, factor and seed: {rep: {factor: [accuracy per seed]}}."
+def probe_fits(features_by_split:dict, # split ('train', 'valid', 'test') -> `extract_features` output
+               spec:FactorSpec, protocol:ProbeProtocol, seeds=PROBE_SEEDS, threads:int|None=1, beat=None)->dict:
+    "The probe of every representation, factor and seed: {rep: {factor: [{'test', 'valid', 'step', 'converged'} per seed]}}."
     reps = [r for r in REPRESENTATIONS if r in features_by_split['train']]
     inputs = {r: _inputs(features_by_split, r, protocol.standardise) for r in reps}
     def labels(split, rep, factor):
         return features_by_split[split][f'labels_{view_of(rep)}'][:, spec.factors(view_of(rep)).index(factor)]
+    fit_seeds = seeds[:1] if protocol.hidden is None else seeds  # a linear probe: one answer for every seed
     groups = defaultdict(list)  # probes of the same shape train together
     for r in reps:
         for f in spec.factors(view_of(r)):
-            for s in seeds: groups[(inputs[r]['train'].shape[1], spec.n_classes[f])].append((r, f, s))
+            for s in fit_seeds: groups[(inputs[r]['train'].shape[1], spec.n_classes[f])].append((r, f, s))
     out = {r: {f: [] for f in spec.factors(view_of(r))} for r in reps}
     for (_, n_classes), jobs in groups.items():
         x = {s: torch.stack([inputs[r][s] for r, _, _ in jobs]) for s in features_by_split}
         y = {s: torch.stack([labels(s, r, f) for r, f, _ in jobs]) for s in features_by_split}
-        test = fit_probes(x, y, n_classes, protocol, [s for *_, s in jobs], threads)['test'].tolist()
-        for (r, f, _), acc in zip(jobs, test): out[r][f].append(acc)
+        res = fit_probes(x, y, n_classes, protocol, [s for *_, s in jobs], threads, beat)
+        for k, (r, f, _) in enumerate(jobs):
+            out[r][f] += [{m: v[k].item() for m, v in res.items()}] * (len(seeds) // len(fit_seeds))
     return out
 
 # %% ../nbs/06_probes.ipynb #c28d0657
@@ -199,6 +264,8 @@ class ProbeTable:
     seed_accuracies:dict # protocol -> {rep: {factor: [test accuracy per probe seed]}}
     data:str = '' # what the features were computed from
     seconds:dict = field(default_factory=dict) # protocol -> wall time
+    fits:dict = field(default_factory=dict) # protocol -> {rep: {factor: [{'valid', 'step', 'converged'} per probe seed]}}
+    over:str = 'probe seeds' # what the seeds behind each accuracy are
 
     @property
     def reps(self)->list: return list(next(iter(self.seed_accuracies.values())))
@@ -221,6 +288,21 @@ def accuracy(self:ProbeTable, protocol:str='ours')->dict:
 def distance_to_ideal(self:ProbeTable, protocol:str='ours')->dict:
     "Each representation's distance to the ideal, of the mean accuracies."
     return distance_to_ideal({r: {f: v['mean'] for f, v in fs.items()} for r, fs in self.accuracy(protocol).items()}, self.spec)
+
+# %% ../nbs/06_probes.ipynb #1e821e38
+UNDERTRAINED_MARGIN = 0.02 # a probe this far below the linear probe on the same features is undertrained
+
+@patch
+def flags(self:ProbeTable, protocol:str='ours')->dict:
+    "{rep: {factor: 'not converged' or 'undertrained'}} for the probes of `protocol` not to trust."
+    linear = self.accuracy('linear') if 'linear' in self.seed_accuracies and protocol != 'linear' else None
+    out = defaultdict(dict)
+    for rep, factors in self.accuracy(protocol).items():
+        for f, acc in factors.items():
+            if not all(fit['converged'] for fit in self.fits.get(protocol, {}).get(rep, {}).get(f, [])): out[rep][f] = 'not converged'
+            elif linear and linear[rep][f]['mean'] - UNDERTRAINED_MARGIN > max(acc['mean'], 1 / self.spec.n_classes[f]):
+                out[rep][f] = 'undertrained'
+    return dict(out)
 
 # %% ../nbs/06_probes.ipynb #5055dac3
 def _ref_distance(ref:dict, rep:str, spec:FactorSpec):
@@ -248,60 +330,72 @@ def _distance(d)->str: return '-' if d is None else f'{d:.3f}'
 
 @patch
 def _caption(self:ProbeTable)->list:
-    return [f'Probe accuracy (%) on the test split, mean ± sd over {self.n_seeds} probe seeds; distance to ideal: '
+    return [f'Probe accuracy (%) on the test split, mean ± sd over {self.n_seeds} {self.over}; distance to ideal: '
             'L1 over factors of |accuracy - ideal|, accuracies as fractions.', f'Data: {self.data}']
+
+@patch
+def _marked(self:ProbeTable, protocols:list)->tuple:
+    "A function (column, rep, factor) -> '!' or ' ', and the lines under the table that explain the marks."
+    flags = {p: self.flags(p) for p in protocols}
+    notes = [f'! {p}, {rep} {f}: {why}' for p, reps in flags.items() for rep, fs in reps.items() for f, why in fs.items()]
+    if not notes and any(self.fits.get(p) for p in protocols):
+        notes = [f'Every probe converged, and none reads a factor more than {100 * UNDERTRAINED_MARGIN:.0f} points below the linear probe.']
+    return (lambda col, rep, f: '!' if f in flags.get(col, {}).get(rep, {}) else ' '), notes
 
 @patch
 def format(self:ProbeTable, protocols:list|None=None, reference:dict|None=None)->str:
     "The table as text, a row per representation and factor, a column per protocol; `reference`: {column name: {rep: {factor: fraction or {'mean', 'sd'}}}} printed beside ours."
     table = self.columns(protocols, reference)
     names = list(next(iter(table.values())))
+    mark, notes = self._marked([c for c in names if c in self.seed_accuracies])
     w = max(16, *(len(c) + 2 for c in names))
     fw = max(len('distance to ideal'), *(len(f) for f in self.spec.n_classes)) + 2
-    lines = [*self._caption(), f"{'rep':5}{'factor':{fw}}" + ''.join(f'{c:>{w}}' for c in names)]
+    lines = [*self._caption(), f"{'rep':5}{'factor':{fw}}" + ''.join(f'{c:>{w}} ' for c in names)]
     for rep, cols in table.items():
         for f in self.spec.factors(view_of(rep)):
-            lines.append(f'{rep:5}{f:{fw}}' + ''.join(f'{_percent(acc.get(f)):>{w}}' for acc, _ in cols.values()))
-        lines.append(f"{rep:5}{'distance to ideal':{fw}}" + ''.join(f'{_distance(d):>{w}}' for _, d in cols.values()))
-    return '\n'.join(lines)
+            lines.append(f'{rep:5}{f:{fw}}' + ''.join(f'{_percent(acc.get(f)):>{w}}{mark(c, rep, f)}' for c, (acc, _) in cols.items()))
+        lines.append(f"{rep:5}{'distance to ideal':{fw}}" + ''.join(f'{_distance(d):>{w}} ' for _, d in cols.values()))
+    return '\n'.join(lines + notes)
 
 # %% ../nbs/06_probes.ipynb #9bc9b34d
 @patch
 def format_paper_layout(self:ProbeTable, protocols:list|None=None, reference:dict|None=None)->str:
     "The table as the paper prints it: a block per representation, a row for the ideal, each protocol and each reference, a column per factor and the distance to ideal."
-    lines = self._caption()
-    for rep, cols in self.columns(protocols, reference).items():
+    lines, table = self._caption(), self.columns(protocols, reference)
+    mark, notes = self._marked([c for c in next(iter(table.values())) if c in self.seed_accuracies])
+    for rep, cols in table.items():
         factors = [*self.spec.factors(view_of(rep)), 'distance to ideal']
         w, lw = max(len(f) + 2 for f in factors), max(len(f'{rep} {c}') for c in cols) + 2
-        lines += ['', ' ' * lw + ''.join(f'{f:>{w}}' for f in factors)]
+        lines += ['', ' ' * lw + ''.join(f'{f:>{w}} ' for f in factors)]
         for c, (acc, d) in cols.items():
-            lines.append(f'{rep} {c}'.ljust(lw) + ''.join(f'{_percent(acc.get(f)):>{w}}' for f in factors[:-1]) + f'{_distance(d):>{w}}')
-    return '\n'.join(lines)
+            lines.append(f'{rep} {c}'.ljust(lw) + ''.join(f'{_percent(acc.get(f)):>{w}}{mark(c, rep, f)}' for f in factors[:-1]) + f'{_distance(d):>{w}}')
+    return '\n'.join(lines + ([''] + notes if notes else []))
 
 # %% ../nbs/06_probes.ipynb #62547cbe
 @patch(cls_method=True)
 def from_results(cls:ProbeTable, results:dict):
     "The table a results file (`write_probe_results`) was written from, every protocol and probe seed."
     return cls(FactorSpec(**{k: tuple(v) if isinstance(v, list) else v for k, v in results['factors'].items()}),
-               results['per_seed'], results['data'], results['probe_seconds'])
+               results['per_seed'], results['data'], results['probe_seconds'], results.get('probe_fits', {}))
 
 # %% ../nbs/06_probes.ipynb #3480a744
 def probe_table(features_by_split:dict, # split ('train', 'valid', 'test') -> `extract_features` output
-                spec:FactorSpec, protocols:dict=PROTOCOLS, seeds=(0, 1, 2),
+                spec:FactorSpec, protocols:dict=PROTOCOLS, seeds=PROBE_SEEDS,
                 data:str='', # what the features were computed from (`ds.data`)
-                threads:int|None=1)->ProbeTable:
+                threads:int|None=1, out=echo)->ProbeTable:
     "Probe every representation and factor under every protocol with every probe seed."
-    accuracies, seconds = {}, {}
+    accuracies, fits, seconds = {}, {}, {}
     for name, protocol in protocols.items():
-        start = time.time()
-        accuracies[name] = probe_accuracies(features_by_split, spec, protocol, seeds, threads)
-        seconds[name] = round(time.time() - start, 1)
-    return ProbeTable(spec, accuracies, data, seconds)
+        with phase(f'probes {name}', seconds, out) as beat: found = probe_fits(features_by_split, spec, protocol, seeds, threads, beat)
+        accuracies[name] = {r: {f: [fit['test'] for fit in per_seed] for f, per_seed in fs.items()} for r, fs in found.items()}
+        fits[name] = {r: {f: [{k: fit[k] for k in ('valid', 'step', 'converged')} for fit in per_seed] for f, per_seed in fs.items()}
+                      for r, fs in found.items()}
+    return ProbeTable(spec, accuracies, data, {p: seconds[f'probes {p}'] for p in protocols}, fits)
 
 # %% ../nbs/06_probes.ipynb #d35b0799
-CAPACITY_PROTOCOLS = {'classes': replace(PROTOCOLS['ours'], hidden='classes'), 'h16': replace(PROTOCOLS['ours'], hidden=16)}
+CAPACITY_PROTOCOLS = {'h16': replace(PROTOCOLS['ours'], hidden=16)}
 
-CAPACITY_CURVE = {'linear': 'linear', 'n classes': 'classes', '16': 'h16', '64': 'ours', '256': 'wide'} # x label -> protocol
+CAPACITY_CURVE = {'linear': 'linear', 'n classes': 'paper', '16': 'h16', '64': 'ours', '256': 'wide'} # x label -> protocol
 
 # %% ../nbs/06_probes.ipynb #5f3d4793
 def plot_probe_capacity(table:ProbeTable, reps=('S_X', 'E_X'), title:str|None=None):

@@ -6,7 +6,7 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/shapes3d.html.md"""
 
 # %% ../nbs/02b_shapes3d.ipynb #36c47787
 from __future__ import annotations
-import functools, math
+import functools, math, warnings
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -21,10 +21,11 @@ from .data import *
 # %% auto #0
 __all__ = ['HUE_FACTORS', 'OBJECT_FACTORS', 'SHAPES3D_VALUES', 'SHAPES3D_FACTORS', 'SHAPE_NAMES', 'N_VALUES', 'SHAPES3D_FILE',
            'SHAPES3D_SOURCE', 'PROCEDURAL_SOURCE', 'SHAPES3D_HINT', 'ROOM_SCENE', 'OBJECT_BOUNDS', 'SHAPES3D_SPEC',
-           'SPEC_COLUMNS', 'shapes3d_grid', 'check_labels', 'factor_indices', 'factor_labels', 'grid_index',
-           'Shapes3DFile', 'load_shapes3d', 'RoomScene', 'hit_sphere', 'hit_tube', 'hit_disc', 'hit_box', 'hit_object',
-           'hit_room', 'hue_rgb', 'camera_rays', 'through_cylinder', 'shade_scenes', 'paint', 'render_shapes3d',
-           'vary_factor', 'show_factors', 'write_shapes3d_h5', 'split_groups', 'object_groups', 'Shapes3D']
+           'SPEC_COLUMNS', 'AUTO_FALLBACK', 'shapes3d_grid', 'check_labels', 'factor_indices', 'factor_labels',
+           'grid_index', 'Shapes3DFile', 'load_shapes3d', 'RoomScene', 'hit_sphere', 'hit_tube', 'hit_disc', 'hit_box',
+           'hit_object', 'hit_room', 'hue_rgb', 'camera_rays', 'through_cylinder', 'shade_scenes', 'paint',
+           'render_shapes3d', 'vary_factor', 'show_factors', 'write_shapes3d_h5', 'split_groups', 'object_groups',
+           'Shapes3D']
 
 # %% ../nbs/02b_shapes3d.ipynb #da3ace87
 HUE_FACTORS = ('floor_hue', 'wall_hue', 'object_hue')
@@ -406,12 +407,17 @@ SHAPES3D_SPEC = FactorSpec({f: len(v) for f, v in SHAPES3D_VALUES.items()}, shar
 SPEC_COLUMNS = [SHAPES3D_FACTORS.index(f) for f in SHAPES3D_SPEC.factors('x')]
 
 # %% ../nbs/02b_shapes3d.ipynb #6bfd566a
+AUTO_FALLBACK = ("3D Shapes: no file at {}, so source='auto' renders procedural images instead; choose them with source='procedural' "
+                 "(--set 'data_options={{\"source\": \"procedural\"}}'), or put DeepMind's 3dshapes.h5 there for the real dataset")
+
 def _source_file(source:str, path=None)->Shapes3DFile|None:
-    "The open file `source` ('auto', 'file', 'procedural') and `path` ask for; None: render the images."
+    "The open file `source` ('auto', 'file', 'procedural') and `path` ask for; None: render the images (with a warning for 'auto')."
     if path is not None:
         if source == 'procedural': raise ValueError("a path was given with source='procedural'; use source='auto' or 'file'")
         return load_shapes3d(path)
-    if source == 'file' or (source == 'auto' and (data_root()/Path(*SHAPES3D_FILE)).exists()): return load_shapes3d()
+    default = data_root()/Path(*SHAPES3D_FILE)
+    if source == 'file' or (source == 'auto' and default.exists()): return load_shapes3d()
+    if source == 'auto': warnings.warn(AUTO_FALLBACK.format(default), stacklevel=3)
     return None
 
 # %% ../nbs/02b_shapes3d.ipynb #8b0f781a
@@ -442,7 +448,9 @@ class Shapes3D(PairDataset):
                              f'use at least {20 * n_groups}')
         if file:
             with file: images, what = torch.from_numpy(file.read(keep)), f'{file.source} ({file.path})'
-        else: images, what = render_shapes3d(factor_labels(factors[keep]), self.device), PROCEDURAL_SOURCE
+        else:
+            images = render_shapes3d(factor_labels(factors[keep]), self.device)
+            what = PROCEDURAL_SOURCE + ('' if source == 'procedural' else ' because source=auto found no 3dshapes.h5')
         self.images = images.to(self.device)
         self.labels = torch.from_numpy(factors[keep][:, SPEC_COLUMNS]).to(self.device)
         self.same_object = GroupSampler(torch.from_numpy(groups[keep])).to(self.device)
