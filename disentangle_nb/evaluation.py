@@ -53,7 +53,7 @@ def probe_results(table:ProbeTable, dataset:str, preset:str, iterations:dict, ma
             **{key: _rounded(table.accuracy(p)) for p, key in RESULT_KEYS.items()},
             'distance_to_ideal': {r: round(d, 4) for r, d in table.distance_to_ideal('ours').items()},
             'factors': asdict(table.spec), 'probe_seconds': table.seconds,
-            'per_seed': table.seed_accuracies, 'probe_fits': table.fits, 'flags': {p: table.flags(p) for p in table.seed_accuracies}}
+            'per_seed': table.seed_accuracies, 'probe_fits': table.fits, 'flags': {p: table.flags(p) for p in table.seed_accuracies}, 'over': table.over}
 
 # %% ../nbs/08b_evaluation.ipynb #e1d3834b
 def write_probe_results(table:ProbeTable, path, dataset:str, preset:str, iterations:dict,
@@ -113,7 +113,7 @@ def evaluate_run(run_dir, out=None, # the results file to write, if any
         splits = {s: make_dataset(cfg, s, device) for s in ('train', 'valid', 'test')}
         with phase('features', seconds, progress) as beat:
             feats = {}
-            for s, ds in splits.items(): feats[s] = extract_features(shared, exclusive, ds, bs=bs); beat(f'{s} split done')
+            for s, ds in splits.items(): feats[s] = extract_features(shared, exclusive, ds, bs=bs, beat=lambda m: beat(lambda: f'{s} split, {m()}'))
         n = {s: len(f['labels_x']) for s, f in feats.items()}
         data = (f"{splits['test'].data}; probes fit on {n['train']} training pairs ({splits['train'].data}) "
                 f"and selected on {n['valid']} validation pairs ({splits['valid'].data})")

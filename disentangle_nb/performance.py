@@ -24,7 +24,7 @@ from .runs import TrainConfig, resolve_config, make_dataset
 # %% auto #0
 __all__ = ['PEAK_BF16_TFLOPS', 'ItemPairs', 'ReferenceLoop', 'sync', 'StepTimer', 'stage_model', 'stage_learner', 'our_times',
            'PeakMemory', 'data_share', 'step_flops', 'peak_fraction', 'benchmark_row', 'hardware_name', 'benchmark',
-           'format_row', 'plot_growth']
+           'format_row', 'plot_growth', 'demo_phases', 'format_phases']
 
 # %% ../nbs/11_performance.ipynb #49aee966
 class ItemPairs(Dataset):
@@ -210,3 +210,16 @@ def plot_growth(result:dict, dataset:str|None=None, path=None):
     fig.suptitle(f"stage 1 on {rows[0]['dataset']}: {result['hardware']}", fontsize=9); fig.tight_layout()
     if path is not None: fig.savefig(path, dpi=120)
     return fig
+
+# %% ../nbs/11_performance.ipynb #bea01000
+def demo_phases(results:dict)->dict:
+    "The seconds of each training stage and evaluation phase of a run's results file, with their totals."
+    made = results['provenance']
+    training, evaluation = made['training_seconds'], made['evaluation_seconds']
+    return {'hardware': made['hardware'], 'training': training, 'evaluation': evaluation,
+            'training_total': round(sum(training.values()), 1), 'evaluation_total': round(sum(evaluation.values()), 1)}
+
+def format_phases(row:dict)->str:
+    "A demo's phases as two lines: training, then evaluation, each with its total."
+    def line(kind): return f"{kind:<10} {row[f'{kind}_total']:7.0f} s: " + ', '.join(f'{k} {v:.0f} s' for k, v in row[kind].items())
+    return f"{row['hardware']}\n{line('training')}\n{line('evaluation')}"

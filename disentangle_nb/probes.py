@@ -37,24 +37,25 @@ def representations(model, x:torch.Tensor, y:torch.Tensor)->dict:
     return dict(S_X=sx, S_Y=sy)
 
 # %% ../nbs/06_probes.ipynb #771dde67
-def encode_pairs(model, batches)->dict:
-    "The representations (float) and labels of every `PairBatch` in `batches`, concatenated, on the model's device."
+def encode_pairs(model, batches, beat=noop)->dict:
+    "The representations (float) and labels of every `PairBatch` in `batches`, concatenated, on the model's device; `beat` after each batch."
     out = defaultdict(list)
     with torch.no_grad():
-        for b in batches:
+        for i, b in enumerate(batches, 1):
             for k, v in representations(model, b.x, b.y).items(): out[k].append(v.float())
             out['labels_x'].append(b.labels_x); out['labels_y'].append(b.labels_y)
+            beat(lambda: f'{i} batches encoded')
     return {k: torch.cat(v) for k, v in out.items()}
 
 # %% ../nbs/06_probes.ipynb #d3c5885a
 def extract_features(shared, # a trained stage-1 model (`SharedMI`)
                      exclusive, # a trained stage-2 model (`ExclusiveMI`), or None for S only
-                     ds:PairDataset, bs:int=256, n_batches:int|None=None, seed:int=0)->dict:
+                     ds:PairDataset, bs:int=256, n_batches:int|None=None, seed:int=0, beat=noop)->dict:
     "S_X, E_X, S_Y, E_Y (N, d) and labels_x, labels_y (N, factors) of a fixed pass over `ds`, on the CPU."
     shared.eval()
     if exclusive is not None: exclusive.eval()
     feats = encode_pairs(shared if exclusive is None else exclusive,
-                         PairLoader(ds, bs, shuffle=False, drop_last=False, seed=seed, n_batches=n_batches))
+                         PairLoader(ds, bs, shuffle=False, drop_last=False, seed=seed, n_batches=n_batches), beat)
     return {k: v.cpu() for k, v in feats.items()}
 
 # %% ../nbs/06_probes.ipynb #13156a49
@@ -376,7 +377,7 @@ def format_paper_layout(self:ProbeTable, protocols:list|None=None, reference:dic
 def from_results(cls:ProbeTable, results:dict):
     "The table a results file (`write_probe_results`) was written from, every protocol and probe seed."
     return cls(FactorSpec(**{k: tuple(v) if isinstance(v, list) else v for k, v in results['factors'].items()}),
-               results['per_seed'], results['data'], results['probe_seconds'], results.get('probe_fits', {}))
+               results['per_seed'], results['data'], results['probe_seconds'], results.get('probe_fits', {}), results.get('over', 'probe seeds'))
 
 # %% ../nbs/06_probes.ipynb #3480a744
 def probe_table(features_by_split:dict, # split ('train', 'valid', 'test') -> `extract_features` output
