@@ -220,8 +220,7 @@ def repeat(run='runs/demo_seeds', dataset:str='cmnist', preset:str='quick', trai
         demo(run/f'seed_{seed}', dataset, preset, seed, device, results_dir=run/f'seed_{seed}', out=out, **kwargs)
         results.append(json.loads(next((run/f'seed_{seed}').glob('*_probes.json')).read_text()))
     preset = results[0]['preset']
-    write_seeds_results(results, Path(results_dir)/f'{dataset}_{preset}_seeds.json', dataset, preset)
-    table = seeds_table(results)
+    table = ProbeTable.from_results(write_seeds_results(results, Path(results_dir)/f'{dataset}_{preset}_seeds.json', dataset, preset))
     lines = [f'# {dataset}, preset `{preset}`, over {len(results)} training seeds', '', f'Data: {table.data}.', '',
              '```', table.format_paper_layout(reference=PAPER_TABLES.get(dataset)), '```', '',
              *(f'- training seed {s}: [report](seed_{s}/report.md), {r["seconds_total"]:.0f} s' for s, r in zip(training_seeds, results)), '']

@@ -25,7 +25,8 @@ from .evaluation import register_evaluation
 __all__ = ['METRICS', 'CODES', 'discretise', 'discrete_mi', 'nmi_matrix', 'dci_scores', 'forest', 'dci', 'top_two_gap', 'mig',
            'sap_matrix', 'sap', 'active_latents', 'infom_infoc', 'linear_readout', 'infoe', 'normalised_accuracy',
            'leakage_matrix', 'code_metrics', 'code_of', 'disentanglement_metrics', 'metrics_lines', 'capped_features',
-           'metrics_evaluation', 'held_out_mi', 'dcor_test', 'independence_lines', 'independence_evaluation']
+           'run_features', 'metrics_evaluation', 'held_out_mi', 'dcor_test', 'independence_lines',
+           'independence_evaluation']
 
 # %% ../nbs/08c_metrics.ipynb #15ceb3a1
 def discretise(z:np.ndarray, bins:int=20)->np.ndarray:
@@ -239,18 +240,22 @@ def capped_features(shared, exclusive, ds, n:int, bs:int=500)->dict:
     feats = extract_features(shared, exclusive, ds, bs=bs, n_batches=math.ceil(min(n, len(ds)) / bs))
     return {k: v[:n] for k, v in feats.items()}
 
+def run_features(loaded, # `load_run(run)`
+                 n_train:int, n_test:int)->tuple:
+    "`capped_features` of a run's training and test splits, drawing nothing from the caller's generator; and the factors."
+    cfg, shared, exclusive = loaded
+    with torch.random.fork_rng(devices=[]):
+        splits = {s: make_dataset(cfg, s, next(shared.parameters()).device) for s in ('train', 'test')}
+        return {s: capped_features(shared, exclusive, ds, n) for (s, ds), n in zip(splits.items(), (n_train, n_test))}, splits['test'].spec
+
 # %% ../nbs/08c_metrics.ipynb #0edca4ec
 @register_evaluation('metrics', metrics_lines, results=True)
 def metrics_evaluation(run, loaded, table, beat, # the run folder, `load_run(run)`, its `ProbeTable` (not used) and a `Heartbeat`
                        n_train:int=5000, n_test:int=2000)->dict:
     "The disentanglement metrics of a run, on the features of at most `n_train` training and `n_test` test pairs."
-    cfg, shared, exclusive = loaded
-    device = next(shared.parameters()).device
-    with torch.random.fork_rng(devices=[]):  # draws nothing from the caller's generator
-        splits = {s: make_dataset(cfg, s, device) for s in ('train', 'test')}
-        feats = {s: capped_features(shared, exclusive, ds, n) for (s, ds), n in zip(splits.items(), (n_train, n_test))}
+    feats, spec = run_features(loaded, n_train, n_test)
     beat('features extracted')
-    return disentanglement_metrics(feats, splits['test'].spec, beat=beat)
+    return disentanglement_metrics(feats, spec, beat=beat)
 
 # %% ../nbs/08c_metrics.ipynb #4438fe70
 def _batches_mean(estimate, critic, s, e, bs:int, g:torch.Generator)->torch.Tensor:
@@ -314,12 +319,8 @@ def independence_evaluation(run, loaded, table, beat, n_train:int=5000, n_test:i
                             steps:int=2000, # the critic's training steps
                            )->dict:
     "The post-hoc I(S;E) of each view of a run with an exclusive stage ({} without one)."
-    cfg, shared, exclusive = loaded
-    if exclusive is None: return {}
-    device = next(shared.parameters()).device
-    with torch.random.fork_rng(devices=[]):
-        splits = {s: make_dataset(cfg, s, device) for s in ('train', 'test')}
-        feats = {s: capped_features(shared, exclusive, ds, n) for (s, ds), n in zip(splits.items(), (n_train, n_test))}
+    if loaded[2] is None: return {}
+    feats, _ = run_features(loaded, n_train, n_test)
     out = {}
     for view in ('X', 'Y'):
         (s, e), (s_test, e_test) = ((feats[split][f'S_{view}'], feats[split][f'E_{view}']) for split in ('train', 'test'))
