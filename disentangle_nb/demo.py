@@ -18,9 +18,10 @@ from . import metrics  # registers its evaluation
 from .retrieval import Gallery, knn_accuracy, format_knn_table, show_retrieval, show_recombination
 
 # %% auto #0
-__all__ = ['QUICK_NOTE', 'retrieval_figures', 'training_figures', 'write_run_results', 'training_seconds', 'provenance',
-           'summary_lines', 'probe_lines', 'figure_lines', 'retrieval_lines', 'provenance_lines', 'retrieval_section',
-           'report_text', 'report', 'demo', 'seeds_table', 'seeds_metrics', 'write_seeds_results', 'repeat']
+__all__ = ['QUICK_NOTE', 'SHORT_EVALUATIONS', 'retrieval_figures', 'training_figures', 'write_run_results', 'training_seconds',
+           'provenance', 'summary_lines', 'probe_lines', 'figure_lines', 'retrieval_lines', 'provenance_lines',
+           'retrieval_section', 'report_text', 'report', 'demo', 'seeds_table', 'seeds_metrics', 'write_seeds_results',
+           'repeat']
 
 # %% ../nbs/09_demo.ipynb #e68c2510
 def _save(fig, path)->str:
@@ -127,9 +128,12 @@ def provenance_lines(results:dict)->list:
 
 # %% ../nbs/09_demo.ipynb #3392d156
 @register_evaluation('retrieval', retrieval_lines)
-def retrieval_section(run, loaded, table, beat)->dict:
-    "The retrieval evaluation of a run: `retrieval_figures` with its default gallery."
-    return retrieval_figures(run, loaded)
+def retrieval_section(run, loaded, table, beat, n_gallery:int=10_000)->dict:
+    "The retrieval evaluation of a run: `retrieval_figures` with a training gallery of `n_gallery` pairs."
+    return retrieval_figures(run, loaded, n_gallery)
+
+SHORT_EVALUATIONS = dict(metrics=dict(n_train=1000, n_test=500), independence=dict(steps=100, n_train=1000, n_test=500, n_dcor=200),
+                         retrieval=dict(n_gallery=1000))
 
 # %% ../nbs/09_demo.ipynb #f4b6d702
 def report_text(run, cfg, table, results:dict, seconds:float,

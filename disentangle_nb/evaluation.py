@@ -7,6 +7,8 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/evaluation.html.md"""
 # %% ../nbs/08b_evaluation.ipynb #9672c7aa
 from __future__ import annotations
 import csv, json, time
+from contextlib import contextmanager
+from functools import partial
 from typing import Callable
 from dataclasses import dataclass, replace, asdict
 from pathlib import Path
@@ -25,8 +27,9 @@ from .runs import PRESETS, TrainConfig, resolve_config, load_run, run_config, ma
 
 # %% auto #0
 __all__ = ['PAPER_TABLES', 'RESULT_KEYS', 'EVALUATIONS', 'CALLBACK_PROTOCOL', 'PROBES_CSV', 'probe_results',
-           'write_probe_results', 'Evaluation', 'register_evaluation', 'run_preset', 'run_iterations', 'evaluate_run',
-           'probe_columns', 'ProbeCallback', 'read_probe_history', 'plot_disentanglement']
+           'write_probe_results', 'Evaluation', 'register_evaluation', 'evaluation_options', 'run_preset',
+           'run_iterations', 'evaluate_run', 'probe_columns', 'ProbeCallback', 'read_probe_history',
+           'plot_disentanglement']
 
 # %% ../nbs/08b_evaluation.ipynb #206d8483
 PAPER_TABLES = { # dataset -> {column: {rep: {factor: test accuracy as a fraction}}}, from arXiv:1912.03915v1
@@ -84,6 +87,15 @@ def register_evaluation(name:str, lines:Callable, results:bool=False):
         EVALUATIONS[name] = Evaluation(measure, lines, results)
         return measure
     return register
+
+# %% ../nbs/08b_evaluation.ipynb #8f496af3
+@contextmanager
+def evaluation_options(**options): # evaluation name -> keyword arguments of its `measure`
+    "Within the block, the named evaluations of `EVALUATIONS` measure with these keyword arguments."
+    saved = {name: EVALUATIONS[name] for name in options}
+    for name, kwargs in options.items(): EVALUATIONS[name] = replace(saved[name], measure=partial(saved[name].measure, **kwargs))
+    try: yield
+    finally: EVALUATIONS.update(saved)
 
 # %% ../nbs/08b_evaluation.ipynb #d61092ba
 def run_preset(cfg:TrainConfig)->str:

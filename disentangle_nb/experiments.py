@@ -6,18 +6,20 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/experiments.html.md"""
 
 # %% ../nbs/10_experiments.ipynb #d6010269
 from __future__ import annotations
-import json, shutil
+import json, shutil, time
+from dataclasses import replace
+from fastcore.basics import noop
 from pathlib import Path
 import matplotlib.pyplot as plt
 from .core import *
 from .runs import resolve_config, train, load_run, run_config, read_history, Snapshots
 from .probes import PROTOCOLS, ProbeTable
-from .evaluation import evaluate_run
+from .evaluation import evaluate_run, EVALUATIONS
 
 # %% auto #0
 __all__ = ['RUN_FIGURES', 'CMNIST_TARGETS', 'LONG_VARIANTS', 'VARIANT_COLUMNS', 'publish_figures', 'load_results',
-           'describe_results', 'pct', 'check_targets', 'format_targets', 'variant_dir', 'train_variant', 'variant_row',
-           'write_variants', 'format_variants', 'plot_variants']
+           'describe_results', 'pct', 'check_targets', 'format_targets', 'adversary_free', 'write_independence',
+           'variant_dir', 'train_variant', 'variant_row', 'write_variants', 'format_variants', 'plot_variants']
 
 # %% ../nbs/10_experiments.ipynb #3bf0b665
 RUN_FIGURES = ('disentanglement', 'probe_capacity', 'retrieval', 'recombination')
@@ -72,6 +74,23 @@ def format_targets(table:ProbeTable, protocols=('ours', 'paper'), targets:dict=C
     for i, (rep, factor, target, *_) in enumerate(checks[protocols[0]]):
         lines.append(f'{rep:5}{factor:18}{target:>9}' + ''.join(f"{checks[p][i][3]:>10.3f} {'met' if checks[p][i][4] else 'not':>4} " for p in protocols))
     return '\n'.join(lines)
+
+# %% ../nbs/10_experiments.ipynb #4c8a0435
+def adversary_free(run, out, device=None)->Path:
+    "The twin of `run` in the folder `out`: the same stage-1 weights, stage 2 trained again with lambda_adv=0."
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    shutil.copy(Path(run)/'shared.pth', out/'shared.pth')
+    train(replace(run_config(run), lambda_adv=0.0), out, stage='exclusive', device=device, progress=False)
+    return out
+
+# %% ../nbs/10_experiments.ipynb #6254ee26
+def write_independence(run, path, what:str)->dict:
+    "The post-hoc I(S;E) of `run` (the evaluation 'independence'), written to the JSON file `path` with its provenance; returns it."
+    start = time.time()
+    measured = EVALUATIONS['independence'].measure(run, load_run(run), None, noop)
+    results = dict(independence=measured, hardware=hardware(), seconds=round(time.time() - start, 1), code=code_version(), run=what)
+    Path(path).write_text(json.dumps(results, indent=1))
+    return json.loads(Path(path).read_text())
 
 # %% ../nbs/10_experiments.ipynb #33e6db0f
 LONG_VARIANTS = {'lr 1e-4': dict(lr=1e-4, lr_disc=1e-4), 'gamma 0.1': dict(gamma=0.1), 'all other negatives': dict(negatives='all')}

@@ -13,7 +13,6 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import matplotlib.pyplot as plt
-from torch.func import stack_module_state, functional_call, vmap
 from fastcore.basics import patch, noop
 from .core import *
 from .data import FactorSpec, PairDataset, PairLoader, REPRESENTATIONS
@@ -22,8 +21,8 @@ from .exclusive_stage import ExclusiveMI
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'PROBE_SEEDS', 'TOY_SPEC', 'UNDERTRAINED_MARGIN', 'CAPACITY_PROTOCOLS', 'CAPACITY_CURVE',
-           'representations', 'encode_pairs', 'extract_features', 'ProbeProtocol', 'fit_probes', 'view_of',
-           'probe_fits', 'toy_features', 'distance_to_ideal', 'mean_sd', 'ProbeTable', 'probe_table',
+           'representations', 'encode_pairs', 'extract_features', 'ProbeProtocol', 'StackedProbes', 'fit_probes',
+           'view_of', 'probe_fits', 'toy_features', 'distance_to_ideal', 'mean_sd', 'ProbeTable', 'probe_table',
            'plot_probe_capacity']
 
 # %% ../nbs/06_probes.ipynb #8cd2f9d8
@@ -37,12 +36,13 @@ def representations(model, x:torch.Tensor, y:torch.Tensor)->dict:
     return dict(S_X=sx, S_Y=sy)
 
 # %% ../nbs/06_probes.ipynb #771dde67
-def encode_pairs(model, batches, beat=noop)->dict:
+def encode_pairs(model, batches, beat=noop, channels_last:bool=False)->dict:
     "The representations (float) and labels of every `PairBatch` in `batches`, concatenated, on the model's device; `beat` after each batch."
-    out = defaultdict(list)
+    out, layout = defaultdict(list), torch.channels_last if channels_last else torch.contiguous_format
     with torch.no_grad():
         for i, b in enumerate(batches, 1):
-            for k, v in representations(model, b.x, b.y).items(): out[k].append(v.float())
+            for k, v in representations(model, b.x.contiguous(memory_format=layout), b.y.contiguous(memory_format=layout)).items():
+                out[k].append(v.float())
             out['labels_x'].append(b.labels_x); out['labels_y'].append(b.labels_y)
             beat(lambda: f'{i} batches encoded')
     return {k: torch.cat(v) for k, v in out.items()}
@@ -52,10 +52,8 @@ def extract_features(shared, # a trained stage-1 model (`SharedMI`)
                      exclusive, # a trained stage-2 model (`ExclusiveMI`), or None for S only
                      ds:PairDataset, bs:int=256, n_batches:int|None=None, seed:int=0, beat=noop)->dict:
     "S_X, E_X, S_Y, E_Y (N, d) and labels_x, labels_y (N, factors) of a fixed pass over `ds`, on the CPU."
-    shared.eval()
-    if exclusive is not None: exclusive.eval()
-    feats = encode_pairs(shared if exclusive is None else exclusive,
-                         PairLoader(ds, bs, shuffle=False, drop_last=False, seed=seed, n_batches=n_batches), beat)
+    model = copy.deepcopy(unwrap(shared if exclusive is None else exclusive)).eval().to(memory_format=torch.channels_last)
+    feats = encode_pairs(model, PairLoader(ds, bs, shuffle=False, drop_last=False, seed=seed, n_batches=n_batches), beat, channels_last=True)
     return {k: v.cpu() for k, v in feats.items()}
 
 # %% ../nbs/06_probes.ipynb #13156a49
@@ -91,11 +89,35 @@ PROTOCOLS = {'ours': ProbeProtocol(),
 PROBE_SEEDS = (0, 1) # the probe seeds of every table: the spread over trainings comes from training seeds
 
 # %% ../nbs/06_probes.ipynb #07a8dfdd
-def _stacked(modules:list, device):
-    "Stacked parameters (trainable leaves) and buffers of identical `modules`, and a stateless copy to run them with."
-    params, buffers = stack_module_state(modules)
-    params = {k: v.detach().to(device).requires_grad_() for k, v in params.items()}
-    return params, {k: v.to(device) for k, v in buffers.items()}, copy.deepcopy(modules[0]).to('meta')
+class StackedProbes(nn.Module):
+    "K Table V probes of one shape run as one: stacked weights, activations laid out (K, units, batch), BatchNorm per probe and unit."
+    linears, norms = (0, 3, 6), (1, 4)  # where `Probe.net` has its dense layers and its BatchNorms
+    def __init__(self, probes:list): # identical `Probe` modules, one per slice
+        super().__init__()
+        nets = [p.net for p in probes]
+        def stacked(get): return nn.Parameter(torch.stack([get(n).detach() for n in nets]))
+        self.weights = nn.ParameterList([stacked(lambda n: n[i].weight) for i in self.linears])  # (K, out, in)
+        self.biases = nn.ParameterList([stacked(lambda n: n[i].bias[:, None]) for i in self.linears])  # (K, out, 1)
+        self.gains = nn.ParameterList([stacked(lambda n: n[i].weight) for i in self.norms])  # BatchNorm's affine map, (K, hidden)
+        self.shifts = nn.ParameterList([stacked(lambda n: n[i].bias) for i in self.norms])
+        for j, i in enumerate(self.norms):
+            self.register_buffer(f'mean{j}', torch.stack([n[i].running_mean for n in nets]))
+            self.register_buffer(f'var{j}', torch.stack([n[i].running_var for n in nets]))
+
+    def forward(self, x:torch.Tensor, # (K', B, d): each probe's own features
+                on:torch.Tensor|None=None, # the indices of the K' probes to run (None: all K)
+               )->torch.Tensor:
+        "Logits (K', classes, B); in training mode the probes' BatchNorm running statistics are updated."
+        pick = (lambda t: t) if on is None else (lambda t: t[on])
+        h = x.transpose(1, 2)
+        for j, (w, b) in enumerate(zip(self.weights, self.biases)):
+            h = torch.baddbmm(pick(b), pick(w), h)
+            if j == len(self.norms): return h
+            mean, var = pick(getattr(self, f'mean{j}')), pick(getattr(self, f'var{j}'))
+            K, H, B = h.shape
+            h = F.batch_norm(h.reshape(1, K * H, B), mean.view(-1), var.view(-1), pick(self.gains[j]).reshape(-1),
+                             pick(self.shifts[j]).reshape(-1), self.training, 0.1, 1e-5).view(K, H, B).relu()
+            if on is not None and self.training: getattr(self, f'mean{j}')[on], getattr(self, f'var{j}')[on] = mean, var
 
 # %% ../nbs/06_probes.ipynb #c9f9d977
 class _Plateaus:
@@ -137,30 +159,27 @@ def _fit_table_v(x, y, n_classes, protocol, seeds, beat):
     device = x['train'].device
     def new(seed):
         with torch.random.fork_rng(devices=[]): torch.manual_seed(seed); return protocol.make(d, n_classes)
-    params, buffers, base = _stacked([new(s) for s in seeds], device)
-    run = vmap(lambda p, b, xb: functional_call(base, (p, b), (xb,)))
+    probes = StackedProbes([new(s) for s in seeds]).to(device)
     def accuracy(split):
-        base.eval()
-        with torch.no_grad(): acc = (run(params, buffers, x[split]).argmax(-1) == y[split]).float().mean(1)
-        base.train()
+        probes.eval()
+        with torch.no_grad(): acc = (probes(x[split]).argmax(1) == y[split]).float().mean(1)
+        probes.train()
         return acc
-    opt = torch.optim.Adam(params.values(), lr=protocol.lr)
+    params = list(probes.parameters())
+    opt = torch.optim.Adam(params, lr=protocol.lr)
     gens = [torch.Generator(device=device).manual_seed(s) for s in seeds]
-    plateaus = _Plateaus({**params, **buffers}, protocol.min_delta)
+    plateaus = _Plateaus(probes.state_dict(keep_vars=True), protocol.min_delta)
     scale, drops = torch.ones(K, device=device), torch.zeros(K, dtype=torch.long, device=device)  # each probe's learning rate / lr
-    base.train()
     for step in range(1, protocol.steps + 1):
         idx = torch.stack([torch.randint(n, (protocol.bs,), generator=g, device=device) for g in gens])
-        on = (scale > 0).nonzero()[:, 0]  # the probes still training: the stopped ones cost nothing
-        xb, yb = x['train'].gather(1, idx[..., None].expand(-1, -1, d))[on], y['train'].gather(1, idx)[on]
-        running = {k: v[on] for k, v in buffers.items()}
-        logits = run({k: v[on] for k, v in params.items()}, running, xb)
-        for k, v in running.items(): buffers[k][on] = v  # BatchNorm's running statistics, updated in the copy
-        loss = F.cross_entropy(logits.flatten(0, 1), yb.flatten(), reduction='sum') / protocol.bs
-        before = {k: v.detach().clone() for k, v in params.items()}
+        xb, yb = x['train'].gather(1, idx[..., None].expand(-1, -1, d)), y['train'].gather(1, idx)
+        on = None if (scale > 0).all() else (scale > 0).nonzero()[:, 0]  # the probes still training: the stopped ones cost nothing
+        if on is not None: xb, yb = xb[on], yb[on]
+        loss = F.cross_entropy(probes(xb, on), yb, reduction='sum') / protocol.bs
+        before = [v.detach().clone() for v in params]
         opt.zero_grad(); loss.backward(); opt.step()
         with torch.no_grad():  # Adam's step, scaled per probe: the same as Adam at that probe's learning rate
-            for k, v in params.items(): v.copy_(before[k] + scale.view(-1, *[1] * (v.dim() - 1)) * (v - before[k]))
+            for v, b in zip(params, before): v.copy_(b + scale.view(-1, *[1] * (v.dim() - 1)) * (v - b))
         if step % protocol.eval_every: continue
         plateaus.update(accuracy('valid'), step)
         at_plateau = (plateaus.stale >= protocol.patience) & (scale > 0)
