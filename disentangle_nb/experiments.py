@@ -15,6 +15,7 @@ from .core import *
 from .runs import resolve_config, train, load_run, run_config, read_history, Snapshots
 from .probes import PROTOCOLS, ProbeTable
 from .evaluation import evaluate_run, EVALUATIONS
+from . import metrics  # registers the post-hoc I(S;E) that write_independence measures
 
 # %% auto #0
 __all__ = ['RUN_FIGURES', 'CMNIST_TARGETS', 'LONG_VARIANTS', 'VARIANT_COLUMNS', 'publish_figures', 'load_results',
