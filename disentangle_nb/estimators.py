@@ -23,8 +23,8 @@ __all__ = ['BOUNDS', 'STAIRCASE_BOUNDS', 'gaussian_rho', 'gaussian_pair', 'check
            'straight_through', 'jsd_mi', 'MineEMA', 'dv_mi', 'nwj_mi', 'jsd_nwj_mi', 'split_scores', 'infonce_mi',
            'smile_mi', 'Bound', 'make_bound', 'mlp', 'SeparableCritic', 'ConcatCritic', 'CLUB', 'fit_mi',
            'fixed_mi_sampler', 'check_estimator', 'gaussian_gram', 'matrix_renyi_entropy', 'dime', 'gaussian_copula_mi',
-           'sliced_mi', 'distance_correlation', 'pearson_dependence', 'hsic', 'staircase_estimators', 'mi_staircase',
-           'plot_staircase', 'staircase_summary']
+           'sliced_mi', 'u_centred', 'centred_dcor', 'distance_correlation', 'pearson_dependence', 'hsic',
+           'staircase_estimators', 'mi_staircase', 'plot_staircase', 'staircase_summary']
 
 # %% ../nbs/01_estimators.ipynb #6f02de54
 def gaussian_rho(mi:float, dim:int)->float:
@@ -283,18 +283,21 @@ def sliced_mi(x:torch.Tensor, y:torch.Tensor, n_slices:int=256, generator:torch.
     return gaussian_copula_mi(x @ theta, y @ phi).mean()
 
 # %% ../nbs/01_estimators.ipynb #6034b8cc
-def _u_centre(d:torch.Tensor)->torch.Tensor:
+def u_centred(d:torch.Tensor)->torch.Tensor:
     "U-centred distance matrix (Székely & Rizzo 2014): zero diagonal, unbiased inner products."
     n = len(d)
     u = d - d.sum(0, keepdim=True) / (n - 2) - d.sum(1, keepdim=True) / (n - 2) + d.sum() / ((n - 1) * (n - 2))
     return u.fill_diagonal_(0)
 
+def centred_dcor(a:torch.Tensor, b:torch.Tensor)->torch.Tensor:
+    "The bias-corrected squared distance correlation of two U-centred distance matrices (`u_centred`)."
+    return (a * b).sum() / ((a * a).sum() * (b * b).sum()).sqrt().clamp_min(1e-30)
+
 def distance_correlation(x:torch.Tensor, y:torch.Tensor)->torch.Tensor:
     "Bias-corrected squared distance correlation (Székely & Rizzo 2014): about 0 under independence, 1 for similar geometry."
     check_pair(x, y)
     if len(x) < 4: raise ValueError(f'the bias-corrected distance correlation needs n >= 4 samples; got {len(x)}')
-    a, b = _u_centre(torch.cdist(x, x)), _u_centre(torch.cdist(y, y))
-    return (a * b).sum() / ((a * a).sum() * (b * b).sum()).sqrt().clamp_min(1e-30)
+    return centred_dcor(u_centred(torch.cdist(x, x)), u_centred(torch.cdist(y, y)))
 
 def pearson_dependence(x:torch.Tensor, y:torch.Tensor)->torch.Tensor:
     "RV coefficient: the multivariate squared Pearson correlation, in [0, 1]."

@@ -17,7 +17,7 @@ from sklearn.preprocessing import StandardScaler
 from sklearn.metrics import balanced_accuracy_score
 from .data import FactorSpec, REPRESENTATIONS
 from .probes import extract_features, view_of
-from .estimators import SeparableCritic, make_bound, split_scores, _u_centre
+from .estimators import SeparableCritic, make_bound, split_scores, u_centred, centred_dcor
 from .runs import make_dataset
 from .evaluation import register_evaluation
 
@@ -289,21 +289,17 @@ def held_out_mi(train:tuple, test:tuple, # (S, E) of the training and the test s
                 test_batches=len(values), validation_estimate=best, bound=bound, steps=steps, batch_size=bs)
 
 # %% ../nbs/08c_metrics.ipynb #95c93e58
-def _dcor_of(a:torch.Tensor, b:torch.Tensor)->float:
-    "Distance correlation from two U-centred distance matrices."
-    return ((a * b).sum() / ((a * a).sum() * (b * b).sum()).sqrt().clamp_min(1e-30)).item()
-
 def dcor_test(s:torch.Tensor, e:torch.Tensor, permutations:int=200, subsamples:int=200, seed:int=0)->dict:
     "Distance correlation of `s` and `e` (N pairs), its permutation p-value and a 95% interval over random halves of the pairs."
     g = torch.Generator().manual_seed(seed)
     d_s, d_e = (torch.cdist(v.double(), v.double()) for v in (s, e))
-    a, b = _u_centre(d_s.clone()), _u_centre(d_e.clone())
-    observed = _dcor_of(a, b)
-    null = torch.tensor([_dcor_of(a, b[p][:, p]) for p in (torch.randperm(len(e), generator=g) for _ in range(permutations))])
+    a, b = u_centred(d_s), u_centred(d_e)
+    observed = centred_dcor(a, b).item()
+    null = torch.tensor([centred_dcor(a, b[p][:, p]).item() for p in (torch.randperm(len(e), generator=g) for _ in range(permutations))])
     halves = []
     for _ in range(subsamples):
         idx = torch.randperm(len(s), generator=g)[:len(s) // 2]
-        halves.append(_dcor_of(_u_centre(d_s[idx][:, idx]), _u_centre(d_e[idx][:, idx])))
+        halves.append(centred_dcor(u_centred(d_s[idx][:, idx]), u_centred(d_e[idx][:, idx])).item())
     low, high = torch.tensor(halves, dtype=torch.float64).quantile(torch.tensor([0.025, 0.975], dtype=torch.float64)).tolist()
     return dict(dcor=observed, p_value=(1 + (null >= observed).sum().item()) / (1 + permutations), ci95=[low, high], pairs=len(s))
 
