@@ -5,22 +5,24 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: demo test sync nbtest pytest docs readme clean
+.PHONY: venv demo test sync nbtest pytest docs readme clean
 
-# Create .venv if missing and install the project into it; redone only when pyproject.toml changes.
-$(STAMP): pyproject.toml
+# Create .venv if missing and install the project into it; redone only when the content of pyproject.toml changes
+# (its time would not do: nbdev-export rewrites the file, unchanged, on every run).
+venv:
 	@test -x $(PY) || python3 -m venv $(VENV)
-	@echo "installing disentangle-nb and its dependencies into $(VENV) (a few minutes the first time)"
-	@$(PY) -m pip install -q -e ".[dev]" > $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
-	@touch $(STAMP)
+	@if [ "$$(cat $(STAMP) 2>/dev/null)" != "$$(sha256sum < pyproject.toml)" ]; then \
+	  echo "installing disentangle-nb and its dependencies into $(VENV) (a few minutes the first time)"; \
+	  $(PY) -m pip install -q -e ".[dev]" > $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }; \
+	  sha256sum < pyproject.toml > $(STAMP); fi
 
-demo: $(STAMP)
+demo: venv
 	disentangle-nb demo --out runs/demo
 
 test: sync nbtest pytest docs
 
 # nbdev-export, nbdev-clean and the README must leave the tree exactly as committed.
-sync: $(STAMP)
+sync: venv
 	@before="$$(git status --porcelain --untracked-files=all)"; \
 	nbdev-export && nbdev-clean && $(PY) tools/nb2readme.py > /dev/null || exit 1; \
 	after="$$(git status --porcelain --untracked-files=all)"; \
@@ -31,18 +33,19 @@ sync: $(STAMP)
 
 # The tests' models are tiny: one torch thread is faster than two, and does not collapse when another process keeps the cores busy
 # (a 20-iteration stage-1 fit of the bars: 46 s with two threads on a loaded 2-core machine, 0.9 s with one).
+# So the notebooks run one torch thread each, as many notebooks at once as the machine has cores.
 nbtest pytest: export OMP_NUM_THREADS = 1
 
-nbtest: $(STAMP)
-	nbdev-test --n-workers 1 --timing
+nbtest: venv
+	nbdev-test --n-workers $(shell nproc) --timing
 
-pytest: $(STAMP)
+pytest: venv
 	@$(PY) -m pytest tests -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest: no tests collected"; elif [ $$rc -ne 0 ]; then exit $$rc; fi
 
-docs: $(STAMP)
+docs: venv
 	$(PY) -c "from nbdev.serve import proc_nbs; proc_nbs(); print('docs processing: ok')"
 
-readme: $(STAMP)
+readme: venv
 	$(PY) tools/nb2readme.py
 
 clean:

@@ -20,10 +20,10 @@ from .networks import Probe
 from .exclusive_stage import ExclusiveMI
 
 # %% auto #0
-__all__ = ['PROTOCOLS', 'PROBE_SEEDS', 'TOY_SPEC', 'UNDERTRAINED_MARGIN', 'CAPACITY_PROTOCOLS', 'CAPACITY_CURVE',
+__all__ = ['PROTOCOLS', 'PROBE_SEEDS', 'FLOOR_SLACK', 'TOY_SPEC', 'UNDERTRAINED_MARGIN', 'CAPACITY_PROTOCOLS', 'CAPACITY_CURVE',
            'representations', 'encode_pairs', 'extract_features', 'ProbeProtocol', 'StackedProbes', 'fit_probes',
-           'view_of', 'probe_fits', 'toy_features', 'distance_to_ideal', 'mean_sd', 'ProbeTable', 'probe_table',
-           'plot_probe_capacity']
+           'view_of', 'probe_fits', 'toy_features', 'distance_to_ideal', 'mean_sd', 'ProbeTable', 'fit_order',
+           'probe_table', 'plot_probe_capacity']
 
 # %% ../nbs/06_probes.ipynb #8cd2f9d8
 def representations(model, x:torch.Tensor, y:torch.Tensor)->dict:
@@ -84,7 +84,7 @@ class ProbeProtocol:
 PROTOCOLS = {'ours': ProbeProtocol(),
              'paper': ProbeProtocol(hidden='classes'),
              'wide': ProbeProtocol(hidden=256),
-             'linear': ProbeProtocol(hidden=None, steps=500)}
+             'linear': ProbeProtocol(hidden=None, steps=2000)}
 
 PROBE_SEEDS = (0, 1) # the probe seeds of every table: the spread over trainings comes from training seeds
 
@@ -148,13 +148,16 @@ def fit_probes(x:dict, # split ('train', 'valid', 'test') -> (K, N, d) features,
                n_classes:int, protocol:ProbeProtocol, seeds:list, # one probe seed per slice
                threads:int|None=1, # torch CPU threads while training
                beat=None, # called with a message (or a function giving one) after each evaluation
+               floor:torch.Tensor|None=None, # (K,) validation accuracies below which a Table V probe does not stop (None: no floor)
               )->dict:
     "Train K probes of one shape until they converge; their test and validation accuracy (K,), best step and whether they converged."
-    fit = _fit_linear if protocol.width(n_classes) is None else _fit_table_v
-    with torch_threads(threads): return fit(x, y, n_classes, protocol, seeds, beat or (lambda message: None))
+    beat = beat or (lambda message: None)
+    with torch_threads(threads):
+        if protocol.width(n_classes) is None: return _fit_linear(x, y, n_classes, protocol, seeds, beat)
+        return _fit_table_v(x, y, n_classes, protocol, seeds, beat, torch.full((len(seeds),), -1.) if floor is None else floor)
 
 # %% ../nbs/06_probes.ipynb #d5e8c57f
-def _fit_table_v(x, y, n_classes, protocol, seeds, beat):
+def _fit_table_v(x, y, n_classes, protocol, seeds, beat, floor):
     K, n, d = x['train'].shape
     device = x['train'].device
     def new(seed):
@@ -183,9 +186,11 @@ def _fit_table_v(x, y, n_classes, protocol, seeds, beat):
         if step % protocol.eval_every: continue
         plateaus.update(accuracy('valid'), step)
         at_plateau = (plateaus.stale >= protocol.patience) & (scale > 0)
-        stop = at_plateau & (drops == protocol.lr_drops)
-        scale = torch.where(stop, 0., torch.where(at_plateau, scale / 10, scale))
-        drops, plateaus.stale = drops + (at_plateau & ~stop), torch.where(at_plateau & ~stop, 0, plateaus.stale)
+        last = at_plateau & (drops == protocol.lr_drops)  # the plateau that ends a probe's schedule:
+        stop = last & (plateaus.acc >= floor.to(device))  # it stops a probe at its floor or above,
+        restart = last & ~stop  # and starts the schedule again below it
+        scale = torch.where(stop, 0., torch.where(restart, 1., torch.where(at_plateau, scale / 10, scale)))
+        drops, plateaus.stale = torch.where(restart, 0, drops + (at_plateau & ~last)), torch.where(at_plateau & ~stop, 0, plateaus.stale)
         beat(lambda: f'{K} probes, step {step}, {int((scale == 0).sum())} converged')
         if (scale == 0).all(): break
     plateaus.restore()
@@ -226,8 +231,12 @@ def _inputs(features_by_split:dict, rep:str, standardise:bool)->dict:
     return {s: (v - mean) / sd for s, v in feats.items()}
 
 # %% ../nbs/06_probes.ipynb #c9abd2fc
+FLOOR_SLACK = 0.005 # a Table V probe may stop this far below the linear probe's validation accuracy
+
 def probe_fits(features_by_split:dict, # split ('train', 'valid', 'test') -> `extract_features` output
-               spec:FactorSpec, protocol:ProbeProtocol, seeds=PROBE_SEEDS, threads:int|None=1, beat=None)->dict:
+               spec:FactorSpec, protocol:ProbeProtocol, seeds=PROBE_SEEDS, threads:int|None=1, beat=None,
+               floors:dict|None=None, # {rep: {factor: validation accuracy}} of the linear probes (None: no floors)
+              )->dict:
     "The probe of every representation, factor and seed: {rep: {factor: [{'test', 'valid', 'step', 'converged'} per seed]}}."
     reps = [r for r in REPRESENTATIONS if r in features_by_split['train']]
     inputs = {r: _inputs(features_by_split, r, protocol.standardise) for r in reps}
@@ -242,7 +251,8 @@ def probe_fits(features_by_split:dict, # split ('train', 'valid', 'test') -> `ex
     for (_, n_classes), jobs in groups.items():
         x = {s: torch.stack([inputs[r][s] for r, _, _ in jobs]) for s in features_by_split}
         y = {s: torch.stack([labels(s, r, f) for r, f, _ in jobs]) for s in features_by_split}
-        res = fit_probes(x, y, n_classes, protocol, [s for *_, s in jobs], threads, beat)
+        floor = None if floors is None else torch.tensor([floors[r][f] - FLOOR_SLACK for r, f, _ in jobs])
+        res = fit_probes(x, y, n_classes, protocol, [s for *_, s in jobs], threads, beat, floor)
         for k, (r, f, _) in enumerate(jobs):
             out[r][f] += [{m: v[k].item() for m, v in res.items()}] * (len(seeds) // len(fit_seeds))
     return out
@@ -398,19 +408,27 @@ def from_results(cls:ProbeTable, results:dict):
     return cls(FactorSpec(**{k: tuple(v) if isinstance(v, list) else v for k, v in results['factors'].items()}),
                results['per_seed'], results['data'], results['probe_seconds'], results.get('probe_fits', {}), results.get('over', 'probe seeds'))
 
+# %% ../nbs/06_probes.ipynb #e3f3cbd7
+def fit_order(protocols:dict)->list:
+    "The names of `protocols` in the order `probe_table` fits them: linear ones first (they set the floors), the rest as given."
+    return sorted(protocols, key=lambda name: protocols[name].hidden is not None)
+
 # %% ../nbs/06_probes.ipynb #3480a744
 def probe_table(features_by_split:dict, # split ('train', 'valid', 'test') -> `extract_features` output
                 spec:FactorSpec, protocols:dict=PROTOCOLS, seeds=PROBE_SEEDS,
                 data:str='', # what the features were computed from (`ds.data`)
                 threads:int|None=1, out=echo)->ProbeTable:
     "Probe every representation and factor under every protocol with every probe seed."
-    accuracies, fits, seconds = {}, {}, {}
-    for name, protocol in protocols.items():
-        with phase(f'probes {name}', seconds, out) as beat: found = probe_fits(features_by_split, spec, protocol, seeds, threads, beat)
+    accuracies, fits, seconds, floors = {}, {}, {}, None
+    for name in fit_order(protocols):
+        with phase(f'probes {name}', seconds, out) as beat:
+            found = probe_fits(features_by_split, spec, protocols[name], seeds, threads, beat, floors)
+        if protocols[name].hidden is None and floors is None:
+            floors = {r: {f: per_seed[0]['valid'] for f, per_seed in fs.items()} for r, fs in found.items()}
         accuracies[name] = {r: {f: [fit['test'] for fit in per_seed] for f, per_seed in fs.items()} for r, fs in found.items()}
         fits[name] = {r: {f: [{k: fit[k] for k in ('valid', 'step', 'converged')} for fit in per_seed] for f, per_seed in fs.items()}
                       for r, fs in found.items()}
-    return ProbeTable(spec, accuracies, data, {p: seconds[f'probes {p}'] for p in protocols}, fits)
+    return ProbeTable(spec, {p: accuracies[p] for p in protocols}, data, {p: seconds[f'probes {p}'] for p in protocols}, {p: fits[p] for p in protocols})
 
 # %% ../nbs/06_probes.ipynb #d35b0799
 CAPACITY_PROTOCOLS = {'h16': replace(PROTOCOLS['ours'], hidden=16)}
