@@ -33,14 +33,14 @@ sync: venv
 
 # The tests' models are tiny: one torch thread is faster than two, and does not collapse when another process keeps the cores busy
 # (a 20-iteration stage-1 fit of the bars: 46 s with two threads on a loaded 2-core machine, 0.9 s with one).
-# So the notebooks run one torch thread each, as many notebooks at once as the machine has cores.
+# So the notebooks, and the pytest files (pytest-xdist), run one torch thread each, as many at once as the machine has cores.
 nbtest pytest: export OMP_NUM_THREADS = 1
 
 nbtest: venv
 	nbdev-test --n-workers $(shell nproc) --timing
 
 pytest: venv
-	@$(PY) -m pytest tests -q; rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest: no tests collected"; elif [ $$rc -ne 0 ]; then exit $$rc; fi
+	@$(PY) -m pytest tests -q -n $(shell nproc); rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest: no tests collected"; elif [ $$rc -ne 0 ]; then exit $$rc; fi
 
 docs: venv
 	$(PY) -c "from nbdev.serve import proc_nbs; proc_nbs(); print('docs processing: ok')"
