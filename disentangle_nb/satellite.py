@@ -22,11 +22,11 @@ from .runs import TrainConfig, load_run, make_dataset, read_history, resolve_con
 from .probes import PROTOCOLS, fit_probes
 
 # %% auto #0
-__all__ = ['SATELLITE_OPTIONS', 'TRAINING_SEEDS', 'MAP_METHODS', 'centred_patches', 'encode_patches', 'eq5_score', 'pixel_mi_map',
-           'raw_distance_map', 'cosine_s_map', 'class_auc', 'bootstrap_ci', 'sample_queries', 'satellite_config',
-           'initial_model', 'region_of', 'score_maps', 'query_aucs', 'region_aucs', 'summarise_aucs', 'run_summary',
-           'pixel_mi_results', 'lulc_image', 'plot_pixel_maps', 'tile_patches', 'tile_features', 'binomial_ci',
-           'linear_probe_accuracy', 'accuracy_entry', 'eurosat_probe']
+__all__ = ['SATELLITE_OPTIONS', 'TRAINING_SEEDS', 'MAP_METHODS', 'METHOD_NAMES', 'centred_patches', 'encode_patches', 'eq5_score',
+           'pixel_mi_map', 'raw_distance_map', 'cosine_s_map', 'class_auc', 'bootstrap_ci', 'sample_queries',
+           'satellite_config', 'initial_model', 'region_of', 'score_maps', 'query_aucs', 'region_aucs',
+           'summarise_aucs', 'run_summary', 'pixel_mi_results', 'lulc_image', 'plot_pixel_maps', 'auc_lines',
+           'tile_patches', 'tile_features', 'binomial_ci', 'linear_probe_accuracy', 'accuracy_entry', 'eurosat_probe']
 
 # %% ../nbs/12_satellite.ipynb #7356eeff
 def centred_patches(scene:torch.Tensor, # (C, H, W) one image
@@ -162,16 +162,17 @@ def region_aucs(run, split:str, t1:int, t2:int, # a run folder, the split whose 
     maps = score_maps(trained, initial_model(cfg, ds.image_shape).to(device), scenes[t1], scenes[t2], queries, ds.k)
     return query_aucs(maps, region_of(lulc_map(), ds.region).to(device), queries)
 
-# %% ../nbs/12_satellite.ipynb #5e276605
+# %% ../nbs/12_satellite.ipynb #e2b30cf0
 def summarise_aucs(per_run:list, # one `region_aucs` per training seed
                    n_boot:int=10_000, seed:int=0)->tuple:
     "Each method's AUC over queries (seed-averaged per query) with its bootstrap interval and per-seed means; and learned minus each baseline, paired by query."
     aucs = {m: np.array([r[m] for r in per_run]) for m in per_run[0]}  # (seeds, queries)
-    summary = {m: {**bootstrap_ci(a.mean(0), n_boot, seed=seed), 'per_seed': [float(v) for v in a.mean(1)]} for m, a in aucs.items()}
+    summary = {m: {**bootstrap_ci(a.mean(0), n_boot, seed=seed), 'per_seed': [float(v) for v in a.mean(1)],
+                   'per_query': [round(float(v), 4) for v in a.mean(0)]} for m, a in aucs.items()}
     minus = {m: bootstrap_ci(aucs['learned'].mean(0) - a.mean(0), n_boot, seed=seed) for m, a in aucs.items() if m != 'learned'}
     return summary, minus
 
-# %% ../nbs/12_satellite.ipynb #3e0f649d
+# %% ../nbs/12_satellite.ipynb #acc399b5
 def run_summary(run)->dict:
     "Seed, iterations, training seconds and the last epoch's training loss and validation MI of a run's stage 1."
     rows = [r for r in read_history(Path(run)/'history.csv') if r['stage'] == 'shared']
@@ -189,7 +190,7 @@ def pixel_mi_results(runs:list, split:str='test', t1:int=0, t2:int=4, n_queries:
     res = dict(data=f"{ds.data}; land cover: eo-learn's LULC map of the scene; {n_queries} query pixels drawn uniformly from the {split} region, "
                     f"every pixel of the region scored (patches reflect-padded within the region)",
                hardware=hardware(), n_queries=n_queries, query_seed=query_seed, split=split, region=list(ds.region), patch=ds.k,
-               dates=dict(t1=dates[t1], t2=dates[t2]), training_seeds=[run_config(r).seed for r in runs], runs=[run_summary(r) for r in runs],
+               dates=dict(t1=dates[t1], t2=dates[t2]), queries=queries.tolist(), query_labels=labels[queries[:, 0], queries[:, 1]].tolist(), training_seeds=[run_config(r).seed for r in runs], runs=[run_summary(r) for r in runs],
                query_classes={LULC_CLASSES[c]: n for c, n in enumerate(torch.bincount(labels[queries[:, 0], queries[:, 1]], minlength=len(LULC_CLASSES)).tolist()) if n},
                bootstrap=dict(n_boot=n_boot, level=0.95, over='queries'))
     for key, (a, b) in (('auc', (t1, t2)), ('auc_same_date', (t1, t1))):
@@ -222,7 +223,23 @@ def plot_pixel_maps(model:SharedMI, ds:Sentinel2Pairs, # a trained stage-1 model
     fig.tight_layout()
     return fig
 
-# %% ../nbs/12_satellite.ipynb #9ec9c72b
+# %% ../nbs/12_satellite.ipynb #11839626
+METHOD_NAMES = {'learned': 'learned Eq. 5 map', 'raw_bands': '(a) raw band distance', 'random_encoder': '(b) random encoder',
+                'cosine_s': '(c) cosine of learned S'}
+
+def _ci(v:dict)->str: return f"{v['mean']:.3f} [{v['ci_low']:.3f}, {v['ci_high']:.3f}]"
+
+def auc_lines(results:dict)->str:
+    "The AUC table of a `pixel_mi_results` file: mean [95% interval] per method, cross-date and same-date, and learned minus each baseline."
+    d = results['dates']
+    lines = [f"{results['n_queries']} queries, {len(results['training_seeds'])} training seed(s); AUC mean [95% bootstrap interval]",
+             f"{'':26}{d['t1'] + ' -> ' + d['t2']:>26}{d['t1'] + ' -> ' + d['t1']:>26}"]
+    lines += [f"{METHOD_NAMES[m]:26}{_ci(results['auc'][m]):>26}{_ci(results['auc_same_date'][m]):>26}" for m in results['auc']]
+    lines += [f"{'learned minus ' + m:26}{_ci(results['auc_learned_minus'][m]):>26}{_ci(results['auc_same_date_learned_minus'][m]):>26}"
+              for m in results['auc_learned_minus']]
+    return '\n'.join(lines)
+
+# %% ../nbs/12_satellite.ipynb #72f013d3
 def tile_patches(tiles:torch.Tensor, patch:int)->torch.Tensor:
     "The non-overlapping patch x patch crops of each tile, row by row: (N, P, C, patch, patch)."
     n, c = tiles.shape[:2]
@@ -238,7 +255,7 @@ def tile_features(model:SharedMI, tiles:torch.Tensor, # (N, C, H, W) reflectance
     _, s = encode_patches(model, crops.flatten(0, 1), 0, bs)
     return s.view(*crops.shape[:2], -1).mean(1)
 
-# %% ../nbs/12_satellite.ipynb #aec5ebba
+# %% ../nbs/12_satellite.ipynb #75075cba
 def binomial_ci(k:int, n:int, level:float=0.95)->tuple:
     "The Clopper-Pearson (exact) interval of a proportion k / n."
     a = (1 - level) / 2
@@ -252,7 +269,7 @@ def linear_probe_accuracy(features:dict, labels:dict, # split -> (N, d) features
                       n_classes, PROTOCOLS['linear'], [seed])
     return {k: v[0].item() for k, v in fits.items()}
 
-# %% ../nbs/12_satellite.ipynb #a27e0402
+# %% ../nbs/12_satellite.ipynb #ac985a8a
 def accuracy_entry(accuracies:list, n:int)->dict:
     "Mean accuracy over seeds, the binomial interval of `n` test items at that accuracy, and each seed's accuracy."
     mean = float(np.mean(accuracies))
