@@ -223,7 +223,7 @@ def plot_pixel_maps(model:SharedMI, ds:Sentinel2Pairs, # a trained stage-1 model
     fig.tight_layout()
     return fig
 
-# %% ../nbs/12_satellite.ipynb #11839626
+# %% ../nbs/12_satellite.ipynb #5229139f
 METHOD_NAMES = {'learned': 'learned Eq. 5 map', 'raw_bands': '(a) raw band distance', 'random_encoder': '(b) random encoder',
                 'cosine_s': '(c) cosine of learned S'}
 
@@ -233,9 +233,9 @@ def auc_lines(results:dict)->str:
     "The AUC table of a `pixel_mi_results` file: mean [95% interval] per method, cross-date and same-date, and learned minus each baseline."
     d = results['dates']
     lines = [f"{results['n_queries']} queries, {len(results['training_seeds'])} training seed(s); AUC mean [95% bootstrap interval]",
-             f"{'':26}{d['t1'] + ' -> ' + d['t2']:>26}{d['t1'] + ' -> ' + d['t1']:>26}"]
-    lines += [f"{METHOD_NAMES[m]:26}{_ci(results['auc'][m]):>26}{_ci(results['auc_same_date'][m]):>26}" for m in results['auc']]
-    lines += [f"{'learned minus ' + m:26}{_ci(results['auc_learned_minus'][m]):>26}{_ci(results['auc_same_date_learned_minus'][m]):>26}"
+             f"{'':30}{d['t1'] + ' -> ' + d['t2']:>26}{d['t1'] + ' -> ' + d['t1']:>26}"]
+    lines += [f"{METHOD_NAMES[m]:30}{_ci(results['auc'][m]):>26}{_ci(results['auc_same_date'][m]):>26}" for m in results['auc']]
+    lines += [f"{'learned minus ' + m:30}{_ci(results['auc_learned_minus'][m]):>26}{_ci(results['auc_same_date_learned_minus'][m]):>26}"
               for m in results['auc_learned_minus']]
     return '\n'.join(lines)
 
