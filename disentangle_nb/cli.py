@@ -17,11 +17,12 @@ from .performance import benchmark, hardware_name
 from .core import default_device, hardware
 from .evaluation import evaluate_run
 from .demo import demo, repeat, report
+from .satellite import pixel_map_figure
 
 # %% auto #0
 __all__ = ['run_staircase', 'add_staircase_command', 'parse_overrides', 'stage_speeds', 'run_train', 'add_train_command',
            'run_bench', 'add_bench_command', 'run_demo', 'add_demo_command', 'run_evaluate', 'run_report',
-           'add_run_folder_commands', 'parser', 'main']
+           'add_run_folder_commands', 'run_pixel_map', 'add_pixel_map_command', 'parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #2c7a695a
 def run_staircase(args)->dict:
@@ -167,13 +168,36 @@ def add_run_folder_commands(commands):
                              ('report', run_report, 'evaluate a finished run and write RUN/report.md')):
         e = commands.add_parser(name, help=text); e.add_argument('run', help='run folder'); e.set_defaults(func=func)
 
+# %% ../nbs/90_cli.ipynb #c7be10e6
+def run_pixel_map(args)->Path:
+    "Draw the Eq. 5 score maps of a Sentinel-2 run's scene for the query pixels, and save the figure."
+    matplotlib.use('Agg')
+    out = Path(args.out or Path(args.run)/'pixel_map.png')
+    out.parent.mkdir(parents=True, exist_ok=True)
+    pixel_map_figure(args.run, args.query, args.t1, args.t2, args.device).savefig(out, dpi=130, bbox_inches='tight')
+    print(f'wrote {out}')
+    return out
+
+# %% ../nbs/90_cli.ipynb #a84d1312
+def add_pixel_map_command(commands):
+    "Add the `pixel-map` subcommand to the subparsers `commands`."
+    m = commands.add_parser('pixel-map', help="Eq. 5 score maps of a Sentinel-2 run's scene for query pixels (the paper's Figure 6)")
+    m.add_argument('run', help='run folder of a run trained on sentinel2')
+    m.add_argument('--query', nargs='+', required=True, metavar='ROW,COL', help='query pixels of the scene')
+    m.add_argument('--t1', default='0', help='date of the query patches: an index or YYYY-MM-DD (default the first date)')
+    m.add_argument('--t2', default='-1', help='date of the scored scene: an index or YYYY-MM-DD (default the last date)')
+    m.add_argument('--device', default='cpu')
+    m.add_argument('--out', default=None, help='figure path (default RUN/pixel_map.png)')
+    m.set_defaults(func=run_pixel_map)
+
 # %% ../nbs/90_cli.ipynb #fde638a9
 def parser()->argparse.ArgumentParser:
     "The `disentangle-nb` argument parser."
     p = argparse.ArgumentParser(prog='disentangle-nb', description='Disentangled representations via mutual-information estimation.')
     p.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
     commands = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
-    for add_command in (add_staircase_command, add_train_command, add_bench_command, add_demo_command, add_run_folder_commands):
+    for add_command in (add_staircase_command, add_train_command, add_bench_command, add_demo_command, add_run_folder_commands,
+                        add_pixel_map_command):
         add_command(commands)
     return p
 
