@@ -54,10 +54,10 @@ def encode_patches(model:SharedMI, patches:torch.Tensor, view:int=0, bs:int=1024
 
 def eq5_score(model:SharedMI, fx, sx, fy, sy)->torch.Tensor:
     "The Eq. 5 statistic of pairs (x_i, y_i) from their maps C and representations S: alpha (T_G both ways) + beta (mean T_L both ways), (B,)."
-    score = 0.
+    score, (rx, ry) = 0., model.scored_with(sx, sy)
     for nets, weight in ((model.global_nets, model.alpha), (model.local_nets, model.beta)):
         if nets is None: continue
-        t_x, t_y = nets[0](fx, sy), nets[1](fy, sx)  # each view's map with the other view's representation
+        t_x, t_y = nets[0](fx, rx), nets[1](fy, ry)  # each view's map with the representation forward scores it with
         score = score + weight * (t_x.reshape(len(fx), -1).mean(1) + t_y.reshape(len(fy), -1).mean(1))
     return score
 

@@ -87,11 +87,17 @@ def encode(self:SharedMI, x, y):
     "Feature maps and shared representations: ((C(x), S_X), (C(y), S_Y))."
     return self.encoders[0](x), self.encoders[1](y)
 
+# %% ../nbs/04_shared_stage.ipynb #b61bf51e
+@patch
+def scored_with(self:SharedMI, sx, sy)->tuple:
+    "The representations the maps of X and of Y are scored with: (S_Y, S_X) when switched (SSR), else (S_X, S_Y)."
+    return (sy, sx) if self.switched else (sx, sy)
+
 # %% ../nbs/04_shared_stage.ipynb #6653e79d
 @patch
 def forward(self:SharedMI, x, y):
     (cx, sx), (cy, sy) = self.encode(x, y)
-    rx, ry = (sy, sx) if self.switched else (sx, sy)  # the representation each view's map is scored with
+    rx, ry = self.scored_with(sx, sy)
     perm = self.negatives(len(x), x.device)
     terms = {}
     for kind, nets in (('global', self.global_nets), ('local', self.local_nets)):
