@@ -14,15 +14,17 @@ from .estimators import mi_staircase, plot_staircase, staircase_estimators, stai
 from .runs import PRESETS, DATASETS, STAGES, resolve_config, train, read_history
 from .shared_stage import NonFiniteTerm
 from .performance import benchmark, hardware_name
-from .core import default_device, hardware
+from .core import default_device, hardware, interactive
+from .data import download_mnist
 from .evaluation import evaluate_run
 from .demo import demo, repeat, report
 from .satellite import pixel_map_figure
 
 # %% auto #0
-__all__ = ['run_staircase', 'add_staircase_command', 'parse_overrides', 'stage_speeds', 'run_train', 'add_train_command',
-           'run_bench', 'add_bench_command', 'run_demo', 'add_demo_command', 'run_evaluate', 'run_report',
-           'add_run_folder_commands', 'run_pixel_map', 'add_pixel_map_command', 'parser', 'main']
+__all__ = ['DOWNLOADS', 'run_staircase', 'add_staircase_command', 'parse_overrides', 'stage_speeds', 'run_train',
+           'add_train_command', 'run_bench', 'add_bench_command', 'run_demo', 'add_demo_command', 'run_evaluate',
+           'run_report', 'add_run_folder_commands', 'run_pixel_map', 'add_pixel_map_command', 'add_download_command',
+           'parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #2c7a695a
 def run_staircase(args)->dict:
@@ -32,7 +34,8 @@ def run_staircase(args)->dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     start = time.time()
     result = mi_staircase(levels=args.levels, steps_per_level=args.steps_per_level, dim=args.dim,
-                          batch_size=args.batch_size, critic=args.critic, estimators=args.estimators, seed=args.seed)
+                          batch_size=args.batch_size, critic=args.critic, estimators=args.estimators, seed=args.seed,
+                          show_progress=interactive())
     seconds = time.time() - start
     plot_staircase(result, out)
     summary = dict(data=f"correlated Gaussians, dim {args.dim}", batch_size=args.batch_size, critic=args.critic,
@@ -190,6 +193,15 @@ def add_pixel_map_command(commands):
     m.add_argument('--out', default=None, help='figure path (default RUN/pixel_map.png)')
     m.set_defaults(func=run_pixel_map)
 
+# %% ../nbs/90_cli.ipynb #df608ffc
+DOWNLOADS = {'mnist': download_mnist}
+
+def add_download_command(commands):
+    "Add the `download` subcommand to the subparsers `commands`."
+    d = commands.add_parser('download', help='download a dataset with a public download into the data root')
+    d.add_argument('dataset', choices=list(DOWNLOADS))
+    d.set_defaults(func=lambda args: print(f'{args.dataset} is in {DOWNLOADS[args.dataset]()}'))
+
 # %% ../nbs/90_cli.ipynb #fde638a9
 def parser()->argparse.ArgumentParser:
     "The `disentangle-nb` argument parser."
@@ -197,7 +209,7 @@ def parser()->argparse.ArgumentParser:
     p.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
     commands = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
     for add_command in (add_staircase_command, add_train_command, add_bench_command, add_demo_command, add_run_folder_commands,
-                        add_pixel_map_command):
+                        add_pixel_map_command, add_download_command):
         add_command(commands)
     return p
 

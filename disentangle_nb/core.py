@@ -6,17 +6,18 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #7fa3c642
 from __future__ import annotations
-import importlib.util, inspect, os, platform, random, subprocess, time
+import importlib.util, inspect, os, platform, random, subprocess, sys, time, warnings
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
 import torch
+from fastcore.imports import IN_NOTEBOOK
 from . import __version__
 
 # %% auto #0
-__all__ = ['DEVICE_ENV', 'DATA_ENV', 'set_seed', 'default_device', 'hardware', 'code_version', 'torch_threads', 'unwrap', 'echo',
-           'Heartbeat', 'phase', 'data_root', 'data_path', 'check_pair', 'check_choice', 'config_kwargs', 'derangement',
-           'shuffle_batch']
+__all__ = ['DEVICE_ENV', 'DATA_ENV', 'set_seed', 'default_device', 'cpu_model', 'hardware', 'code_version', 'torch_threads',
+           'unwrap', 'echo', 'Heartbeat', 'phase', 'interactive', 'data_root', 'data_path', 'check_pair',
+           'check_choice', 'config_kwargs', 'derangement', 'shuffle_batch']
 
 # %% ../nbs/00_core.ipynb #53928dac
 def set_seed(seed:int, # the seed for python, numpy and torch
@@ -40,11 +41,18 @@ def default_device(device:str|torch.device|None=None, # 'auto', 'cpu', 'cuda', '
     return torch.device(device)
 
 # %% ../nbs/00_core.ipynb #206a9c72
+def cpu_model()->str:
+    "The processor's model name (Linux's /proc/cpuinfo; elsewhere what `platform` knows)."
+    info = Path('/proc/cpuinfo')
+    names = [l.split(':', 1)[1].strip() for l in info.read_text().splitlines() if l.startswith('model name')] if info.exists() else []
+    return names[0] if names else (platform.processor() or platform.machine())
+
 def hardware()->str:
     "A one-line description of the machine this process computes on."
     if torch.cuda.is_available(): return f'{torch.cuda.get_device_name()} (CUDA), torch {torch.__version__}'
     n = torch.get_num_threads()
-    return f"CPU {platform.machine()}, {n} thread{'s' if n > 1 else ''}, torch {torch.__version__}"
+    return (f"CPU {cpu_model()} ({os.cpu_count()} cores, {torch.backends.cpu.get_cpu_capability()}), "
+            f"{n} thread{'s' if n > 1 else ''}, torch {torch.__version__}")
 
 # %% ../nbs/00_core.ipynb #b72cb351
 def code_version()->dict:
@@ -91,6 +99,16 @@ def phase(name:str, seconds:dict|None=None, # where to record the wall time, und
     yield Heartbeat(every, lambda m: out(f'  {name}: {m} ({time.time() - start:.0f} s)'))
     if seconds is not None: seconds[name] = round(time.time() - start, 1)
     out(f'{name}: {time.time() - start:.1f} s')
+
+# %% ../nbs/00_core.ipynb #6dee3c1d
+def interactive()->bool:
+    "Whether progress bars can be drawn: in a notebook, or on a terminal that standard output is attached to."
+    return IN_NOTEBOOK or sys.stdout.isatty()
+
+# %% ../nbs/00_core.ipynb #89f9d11b
+with warnings.catch_warnings():
+    warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
+    import fastai.layers
 
 # %% ../nbs/00_core.ipynb #2cf709ac
 DATA_ENV = 'DISENTANGLE_DATA'

@@ -6,7 +6,8 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/data.html.md"""
 
 # %% ../nbs/02_data.ipynb #57c74b55
 from __future__ import annotations
-import gzip, time
+import gzip, io, time
+from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from typing import Callable
 from pathlib import Path
@@ -18,7 +19,7 @@ from .core import *
 # %% auto #0
 __all__ = ['REPRESENTATIONS', 'DATASETS', 'MNIST_STEMS', 'COLORS', 'CMNIST_SPEC', 'FactorSpec', 'PairBatch', 'PairDataset',
            'GroupSampler', 'PairLoader', 'DatasetEntry', 'register_dataset', 'show_pairs', 'pairs_per_second',
-           'read_idx', 'mnist_file', 'load_mnist', 'have_data', 'ColoredMNIST']
+           'read_idx', 'find_mnist_file', 'download_mnist', 'load_mnist', 'have_data', 'ColoredMNIST']
 
 # %% ../nbs/02_data.ipynb #6d84ec65
 REPRESENTATIONS = ('S_X', 'E_X', 'S_Y', 'E_Y')
@@ -212,23 +213,34 @@ def read_idx(path)->np.ndarray:
 MNIST_STEMS = {('train', 'images'): 'train-images-idx3-ubyte', ('train', 'labels'): 'train-labels-idx1-ubyte',
                ('test', 'images'): 't10k-images-idx3-ubyte', ('test', 'labels'): 't10k-labels-idx1-ubyte'}
 
-def mnist_file(split:str, kind:str)->Path:
-    "The IDX file of MNIST `split` ('train'/'test') and `kind` ('images'/'labels') under `data_root()/mnist`."
+def find_mnist_file(split:str, kind:str)->Path|None:
+    "The IDX file of MNIST `split` ('train'/'test') and `kind` ('images'/'labels') under `data_root()/mnist`, or None."
     stem = MNIST_STEMS[(check_choice(split, ('train', 'test'), 'MNIST split'), kind)]
     root = data_root()/'mnist'
     for folder in (root, root/'MNIST'/'raw'):
         for name in (stem, stem + '.gz', stem + '.APPROX.gz'):
             if (folder/name).exists(): return folder/name
-    return data_path('mnist', stem + '.gz', hint="call load_mnist(split, download=True) to download MNIST with torchvision")
 
-def load_mnist(split:str='train', download:bool=False):
+# %% ../nbs/02_data.ipynb #7f1dcb25
+def download_mnist()->Path:
+    "Download MNIST with torchvision into `data_root()/mnist`; the folder, or a `FileNotFoundError` saying what to do."
+    from torchvision.datasets import MNIST
+    folder = data_root()/'mnist'
+    echo(f'downloading MNIST with torchvision into {folder} (11 MB, once)')
+    try:
+        with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()): MNIST(folder, download=True)  # its lines and bars
+    except (OSError, RuntimeError) as e:
+        why = [l for l in str(e).splitlines() if l.strip()][-1]
+        raise FileNotFoundError(
+            f"MNIST is not in {folder} and could not be downloaded ({why}). Put {', '.join(s + '.gz' for s in MNIST_STEMS.values())} "
+            f"there, or set {DATA_ENV} to a folder whose mnist/ holds them, or run `disentangle-nb download mnist` when online.") from None
+    return folder
+
+# %% ../nbs/02_data.ipynb #13d7046b
+def load_mnist(split:str='train'):
     "MNIST images `(N, 28, 28)` uint8 and labels `(N,)` of `split` as tensors, and a description of the files used."
-    if download:
-        try: mnist_file(split, 'images')
-        except FileNotFoundError:
-            from torchvision.datasets import MNIST
-            MNIST(data_root()/'mnist', train=(split == 'train'), download=True)
-    images, labels = mnist_file(split, 'images'), mnist_file(split, 'labels')
+    if not all(find_mnist_file(split, kind) for kind in ('images', 'labels')): download_mnist()
+    images, labels = (find_mnist_file(split, kind) for kind in ('images', 'labels'))
     source = f"real MNIST {split} set ({images.name}{', within 1 grey level of the original' if 'APPROX' in images.name else ''})"
     return torch.from_numpy(read_idx(images).copy()), torch.from_numpy(read_idx(labels).copy()).long(), source
 
@@ -256,10 +268,10 @@ class ColoredMNIST(PairDataset):
     pairings = ('instance', 'class')
     n_valid = 5000
 
-    def __init__(self, split:str='train', pairing:str='instance', device=None, download:bool=False):
+    def __init__(self, split:str='train', pairing:str='instance', device=None):
         self.split, self.pairing = check_choice(split, self.splits, 'split'), check_choice(pairing, self.pairings, 'pairing')
         self.device = default_device(device)
-        images, labels, source = load_mnist('test' if split == 'test' else 'train', download)
+        images, labels, source = load_mnist('test' if split == 'test' else 'train')
         if split != 'test':
             keep = slice(None, -self.n_valid) if split == 'train' else slice(-self.n_valid, None)
             images, labels = images[keep], labels[keep]

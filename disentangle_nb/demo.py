@@ -19,9 +19,9 @@ from .retrieval import Gallery, knn_accuracy, format_knn_table, show_retrieval, 
 
 # %% auto #0
 __all__ = ['QUICK_NOTE', 'SHORT_EVALUATIONS', 'retrieval_figures', 'training_figures', 'write_run_results', 'training_seconds',
-           'provenance', 'summary_lines', 'probe_lines', 'figure_lines', 'retrieval_lines', 'provenance_lines',
-           'retrieval_section', 'report_text', 'report', 'demo', 'seeds_table', 'seeds_metrics', 'write_seeds_results',
-           'repeat']
+           'provenance', 'summary_lines', 'probe_lines', 'figure_lines', 'retrieval_lines', 'time_line',
+           'provenance_lines', 'retrieval_section', 'report_text', 'report', 'demo', 'seeds_table', 'seeds_metrics',
+           'write_seeds_results', 'repeat']
 
 # %% ../nbs/09_demo.ipynb #e68c2510
 def _save(fig, path)->str:
@@ -115,15 +115,18 @@ def retrieval_lines(retrieval:dict)->list:
     return ['## Retrieval', '', f"Data: {retrieval['data']}.", '', '```', retrieval['knn'], '```', '',
             f"![retrieval]({figures['retrieval']})", '', f"![recombination]({figures['recombination']})", '']
 
+def time_line(made:dict)->str:
+    "Training time against evaluation time, phase by phase, from a results file's provenance."
+    def seconds(phases:dict)->str: return f"{sum(phases.values()):.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in phases.items())})"
+    return f"Training {seconds(made['training_seconds'])}; evaluation {seconds(made['evaluation_seconds'])}"
+
 def provenance_lines(results:dict)->list:
     "The last section of the report, from the results file's provenance."
     made = results['provenance']
-    code, phases = made['code'], made['evaluation_seconds']
+    code = made['code']
     commit = f"commit {code['commit'][:10]}{' with modified files' if code['modified'] else ''}" if code['commit'] else 'no git commit'
     return ['## Provenance', '', f"disentangle-nb {code['package']}, {commit}; {made['hardware']}; training seed {made['training_seed']}, "
-            f"probe seeds {', '.join(map(str, made['probe_seeds']))}.", '',
-            f"Training {sum(made['training_seconds'].values()):.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in made['training_seconds'].items())}); "
-            f"evaluation {sum(phases.values()):.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in phases.items())}).", '',
+            f"probe seeds {', '.join(map(str, made['probe_seeds']))}.", '', time_line(made) + '.', '',
             'Configuration:', '', '```', json.dumps(made['config']), '```', '']
 
 # %% ../nbs/09_demo.ipynb #3392d156

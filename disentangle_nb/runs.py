@@ -27,7 +27,7 @@ from .exclusive_stage import *
 __all__ = ['PRESETS', 'HISTORY_COLUMNS', 'STAGES', 'TrainConfig', 'resolve_config', 'check_config', 'make_dataset', 'stage_cb',
            'HistoryLogger', 'read_history', 'truncate_history', 'rng_states', 'set_rng_states', 'atomic_save',
            'Checkpointer', 'restore', 'Snapshots', 'distributed_pair_loaders', 'distributed_kwargs', 'run_stage',
-           'train', 'trained_stage1', 'run_config', 'load_run']
+           'train', 'trained_stage1', 'EpochLines', 'show_progress', 'run_config', 'load_run']
 
 # %% ../nbs/08_runs.ipynb #05405b97
 @dataclass
@@ -246,7 +246,7 @@ def train(cfg:TrainConfig, out, stage:str='both', resume:bool=False, device=None
     def dls(): return stage_dls(train_ds, valid_ds, cfg.batch_size, cfg.iters_per_epoch, cfg.valid_batches, cfg.seed)
     learners, shared = {}, SharedMI.from_config(cfg, train_ds.image_shape)
     def fit(learn, name, iters):
-        if not progress: learn.remove_cb(ProgressCallback); learn.logger = noop
+        show_progress(learn, name, progress)
         if (out/f'{name}.pth').exists(): learn.model.load_state_dict(torch.load(out/f'{name}.pth', map_location=device))
         else: run_stage(learn, name, iters // cfg.iters_per_epoch, out, resume, distributed)
         learners[name] = learn
@@ -261,6 +261,24 @@ def trained_stage1(path:Path)->Path:
     "`path` if it exists, else a `FileNotFoundError` saying stage 1 must run first."
     if not path.exists(): raise FileNotFoundError(f'{path} not found: run stage 1 first (--stage shared) in the same --out folder')
     return path
+
+# %% ../nbs/08_runs.ipynb #af856e3e
+class EpochLines(Callback):
+    "One line per epoch (validation interval) on standard output: the log's view of a stage's progress."
+    order = HistoryLogger.order + 1
+    def __init__(self, stage:str, out=echo): self.stage, self.out = stage, out
+    def after_epoch(self):
+        if rank_distrib(): return
+        train_loss, valid_loss = self.recorder.values[-1][:2]
+        total = getattr(self.learn, 'epoch_offset', 0) + self.n_epoch
+        self.out(f'{self.stage} epoch {epochs_done(self.learn)}/{total}: iteration {run_iteration(self.learn, len(self.dls.train))}, '
+                 f'train loss {train_loss:.4f}, valid loss {valid_loss:.4f}, {stage_cb(self.learn).iters_per_second:.1f} it/s')
+
+def show_progress(learn, stage:str, progress:bool=True):
+    "Keep fastai's progress bar where it can be drawn, else replace it by `EpochLines`; `progress=False`: neither."
+    if progress and interactive(): return
+    learn.remove_cb(ProgressCallback); learn.logger = noop
+    if progress: learn.add_cb(EpochLines(stage))
 
 # %% ../nbs/08_runs.ipynb #504de591
 def run_config(out)->TrainConfig:

@@ -1,5 +1,6 @@
 """Write README.md from nbs/index.ipynb without Quarto (`nbdev-readme` needs Quarto): markdown cells as they are,
-code cells fenced with their text outputs, `#|` directives dropped, hidden cells skipped, paths made relative to the root."""
+code cells fenced with their text outputs (a Markdown result as it is, so prose can quote results files), `#|` directives
+dropped, hidden cells skipped, `#| echo: false` cells shown by their output only, paths made relative to the root."""
 import json, re
 from pathlib import Path
 
@@ -10,8 +11,13 @@ def cell_md(cell):
     if cell['cell_type'] == 'markdown': return src.replace('](../', '](')
     if re.search(r'^#\|\s*(hide|exporti?)\b', src, re.M): return ''
     code = '\n'.join(l for l in src.splitlines() if not l.startswith('#|')).strip()
-    outs = [''.join(o['text']) if isinstance(o['text'], list) else o['text'] for o in cell.get('outputs', []) if o.get('output_type') == 'stream']
-    return f'```python\n{code}\n```' + (f"\n\n```\n{''.join(outs).rstrip()}\n```" if outs else '')
+    shown = [] if re.search(r'^#\|\s*echo:\s*false', src, re.M) else [f'```python\n{code}\n```']
+    for out in cell.get('outputs', []):
+        if out.get('output_type') == 'stream': shown.append(f"```\n{text(out['text']).rstrip()}\n```")
+        elif 'text/markdown' in out.get('data', {}): shown.append(text(out['data']['text/markdown']).strip().replace('](../', ']('))
+    return '\n\n'.join(shown)
+
+def text(t): return ''.join(t) if isinstance(t, list) else t
 
 def readme(nb_path=ROOT/'nbs'/'index.ipynb'):
     cells = json.loads(Path(nb_path).read_text())['cells']
