@@ -6,12 +6,12 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/cli.html.md"""
 
 # %% ../nbs/90_cli.ipynb #3ea9f684
 from __future__ import annotations
-import argparse, json, time
+import argparse, json, time, traceback
 from pathlib import Path
 import matplotlib
 from . import __version__
 from .estimators import mi_staircase, plot_staircase, staircase_estimators, staircase_summary
-from .runs import PRESETS, DATASETS, STAGES, resolve_config, train, read_history
+from .runs import PRESETS, DATASETS, STAGES, config_value, resolve_config, train, read_history
 from .shared_stage import NonFiniteTerm
 from .performance import benchmark, hardware_name
 from .core import default_device, hardware, interactive
@@ -63,14 +63,11 @@ def add_staircase_command(commands):
 
 # %% ../nbs/90_cli.ipynb #e599f218
 def parse_overrides(pairs:list[str])->dict:
-    "`['lr=5e-4', 'switched=false', 'data_options={\"pairing\": \"class\"}']` as a dict, values parsed as JSON when possible."
-    out = {}
-    for pair in pairs or []:
-        key, sep, value = pair.partition('=')
-        if not sep: raise ValueError(f'expected key=value, got {pair!r}')
-        try: out[key] = json.loads(value)
-        except json.JSONDecodeError: out[key] = value
-    return out
+    "`['lr=5e-4', 'switched=false', 'data_options={\"pairing\": \"class\"}']` as a dict, each value parsed to its field's type and checked."
+    split = [pair.partition('=') for pair in pairs or []]
+    bad = [key for key, sep, _ in split if not sep]
+    if bad: raise ValueError(f'expected key=value, got {bad[0]!r}')
+    return {key: config_value(key, value) for key, _, value in split}
 
 # %% ../nbs/90_cli.ipynb #bb8707dd
 def stage_speeds(history)->dict:
@@ -211,13 +208,16 @@ def parser()->argparse.ArgumentParser:
     for add_command in (add_staircase_command, add_train_command, add_bench_command, add_demo_command, add_run_folder_commands,
                         add_pixel_map_command, add_download_command):
         add_command(commands)
+    for command in commands.choices.values(): command.add_argument('--debug', action='store_true', help='on an error, show its traceback too')
     return p
 
 # %% ../nbs/90_cli.ipynb #861dcbaf
 def main(argv:list[str]|None=None):
-    "Entry point of the `disentangle-nb` console script: configuration and data errors end it with one line."
+    "Entry point of the `disentangle-nb` console script: bad input ends it with one line (exit status 2), a non-finite term too (1)."
     p = parser()
     args = p.parse_args(argv)
     try: args.func(args)
-    except (ValueError, FileNotFoundError, FileExistsError) as e: p.exit(2, f'disentangle-nb {args.command}: error: {e}\n')
-    except NonFiniteTerm as e: p.exit(1, f'disentangle-nb {args.command}: stopped: {e}\n')
+    except (ValueError, FileNotFoundError, FileExistsError, NonFiniteTerm) as e:
+        if args.debug: traceback.print_exc()
+        stopped = isinstance(e, NonFiniteTerm)
+        p.exit(1 if stopped else 2, f"disentangle-nb {args.command}: {'stopped' if stopped else 'error'}: {' '.join(str(e).split())}\n")

@@ -6,7 +6,7 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #7fa3c642
 from __future__ import annotations
-import importlib.util, inspect, os, platform, random, subprocess, sys, time, warnings
+import difflib, importlib.util, inspect, os, platform, random, subprocess, sys, time, warnings
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
@@ -17,7 +17,8 @@ from . import __version__
 # %% auto #0
 __all__ = ['DEVICE_ENV', 'DATA_ENV', 'set_seed', 'default_device', 'cpu_model', 'hardware', 'code_version', 'torch_threads',
            'unwrap', 'echo', 'Heartbeat', 'phase', 'interactive', 'data_root', 'data_path', 'check_pair',
-           'check_choice', 'config_kwargs', 'derangement', 'shuffle_batch']
+           'check_choice', 'check_fraction', 'DataFileError', 'reading', 'load_numpy', 'config_kwargs', 'derangement',
+           'shuffle_batch']
 
 # %% ../nbs/00_core.ipynb #53928dac
 def set_seed(seed:int, # the seed for python, numpy and torch
@@ -38,7 +39,10 @@ def default_device(device:str|torch.device|None=None, # 'auto', 'cpu', 'cuda', '
     "The device to train on: `device` if given, else `$DISENTANGLE_DEVICE`, else CUDA when available, else CPU."
     device = device or os.environ.get(DEVICE_ENV) or 'auto'
     if str(device) == 'auto': device = 'cuda' if torch.cuda.is_available() else 'cpu'
-    return torch.device(device)
+    try: device = torch.device(device)
+    except RuntimeError: raise ValueError(f"unknown device {device!r}; valid: 'auto', 'cpu', 'cuda', 'cuda:1', ...") from None
+    if device.type == 'cuda' and not torch.cuda.is_available(): raise ValueError(f"device {str(device)!r}: torch finds no CUDA device here; use 'cpu' or 'auto'")
+    return device
 
 # %% ../nbs/00_core.ipynb #206a9c72
 def cpu_model()->str:
@@ -144,9 +148,49 @@ def check_choice(value, # the name given
                  choices, # the valid names
                  what:str, # what the name is of, for the message ('split', 'pairing', ...)
                 ):
-    "Return `value` if it is one of `choices`, else raise a `ValueError` that lists them."
-    if value not in choices: raise ValueError(f"unknown {what} {value!r}; valid: {', '.join(map(repr, choices))}")
+    "Return `value` if it is one of `choices`, else raise a `ValueError` that lists them (and the close matches first)."
+    if value in choices: return value
+    close = difflib.get_close_matches(str(value), list(map(str, choices)), n=3)
+    raise ValueError(f"unknown {what} {value!r}; " + (f"did you mean {' or '.join(map(repr, close))}? " if close else '')
+                     + f"valid: {', '.join(map(repr, choices))}")
+
+# %% ../nbs/00_core.ipynb #34933e14
+def check_fraction(value, # the number given
+                   what:str, # its name, for the message
+                  ):
+    "Return `value` if it is a number in [0, 1] (a fraction, a probability), else raise a `ValueError` naming `what`."
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value <= 1:
+        raise ValueError(f'{what} must be a fraction in [0, 1]; got {value!r}')
     return value
+
+# %% ../nbs/00_core.ipynb #6d31bb34
+class DataFileError(ValueError):
+    "A file that is there but cannot be read: one line naming it, what is wrong with it, and how to get a good copy."
+    def __init__(self, path, # the file
+                 problem:str, # what is wrong with it
+                 hint:str, # how to get a good copy, after "delete it and ..."
+                ):
+        self.path, self.problem = Path(path), ' '.join(str(problem).split())
+        super().__init__(f'{path} cannot be read ({self.problem}): it is damaged or incomplete; delete it and {hint}')
+
+@contextmanager
+def reading(path, # the file the block reads
+            hint:str, # how to get a good copy, after "delete it and ..."
+           ):
+    "Read `path` in the block: any error of a truncated, damaged or malformed file becomes one `DataFileError`."
+    try: yield
+    except (DataFileError, FileNotFoundError, PermissionError): raise
+    except Exception as e: raise DataFileError(path, str(e) or type(e).__name__, hint) from e
+
+# %% ../nbs/00_core.ipynb #56f28d81
+def load_numpy(path, # an `.npy` or `.npz` file
+               hint:str, # how to get a good copy, after "delete it and ..."
+              ):
+    "`np.load(path)` (without pickles); a `DataFileError` if the file is not NumPy's or cannot be read."
+    with reading(path, hint):
+        with open(path, 'rb') as f: magic = f.read(6)
+        if magic != b'\x93NUMPY' and not magic.startswith(b'PK'): raise ValueError(f'not a NumPy file: it starts with {magic!r}')
+        return np.load(path)
 
 # %% ../nbs/00_core.ipynb #04d42258
 def config_kwargs(fn, # a function or class whose arguments are read

@@ -17,9 +17,10 @@ import matplotlib.pyplot as plt
 from .core import *
 
 # %% auto #0
-__all__ = ['REPRESENTATIONS', 'DATASETS', 'MNIST_STEMS', 'COLORS', 'CMNIST_SPEC', 'FactorSpec', 'PairBatch', 'PairDataset',
-           'GroupSampler', 'PairLoader', 'DatasetEntry', 'register_dataset', 'show_pairs', 'pairs_per_second',
-           'read_idx', 'find_mnist_file', 'download_mnist', 'load_mnist', 'have_data', 'ColoredMNIST']
+__all__ = ['REPRESENTATIONS', 'DATASETS', 'MNIST_HINT', 'MNIST_STEMS', 'COLORS', 'CMNIST_SPEC', 'FactorSpec', 'PairBatch',
+           'PairDataset', 'GroupSampler', 'PairLoader', 'DatasetEntry', 'register_dataset', 'show_pairs',
+           'pairs_per_second', 'read_idx', 'find_mnist_file', 'download_mnist', 'load_mnist', 'have_data',
+           'ColoredMNIST']
 
 # %% ../nbs/02_data.ipynb #6d84ec65
 REPRESENTATIONS = ('S_X', 'E_X', 'S_Y', 'E_Y')
@@ -198,16 +199,19 @@ def pairs_per_second(ds:PairDataset, bs:int=64, n_batches:int=200, warmup:int=10
         return n_batches * bs / (time.perf_counter() - start)
 
 # %% ../nbs/02_data.ipynb #3e090e68
+MNIST_HINT = 'download it again (`disentangle-nb download mnist`, or delete it and any command downloads it on first use)'
+
 def read_idx(path)->np.ndarray:
-    "Read an IDX file (gzipped or not) into a numpy array."
+    "Read an IDX file (gzipped or not) into a numpy array; a truncated or malformed file raises a `DataFileError`."
     path = Path(path)
-    with (gzip.open(path, 'rb') if path.suffix == '.gz' else open(path, 'rb')) as f: raw = f.read()
-    zero, dtype, ndim = raw[0] * 256 + raw[1], raw[2], raw[3]
-    if zero != 0 or dtype != 0x08: raise ValueError(f'{path} is not an IDX file of uint8 (header {raw[:4].hex()})')
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], 'big') for i in range(ndim))
-    data = np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim)
-    if data.size != int(np.prod(shape)): raise ValueError(f'{path}: header says {shape}, found {data.size} bytes of data')
-    return data.reshape(shape)
+    with reading(path, MNIST_HINT):
+        with (gzip.open(path, 'rb') if path.suffix == '.gz' else open(path, 'rb')) as f: raw = f.read()
+        if len(raw) < 4 or raw[:3] != bytes([0, 0, 8]): raise ValueError(f"not an IDX file of uint8 (header {raw[:4].hex() or 'empty'})")
+        ndim = raw[3]
+        shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], 'big') for i in range(ndim))
+        data = np.frombuffer(raw[4 + 4 * ndim:], dtype=np.uint8)
+        if len(raw) < 4 + 4 * ndim or data.size != int(np.prod(shape)): raise ValueError(f'the header says {shape}, the file holds {data.size} bytes of data')
+        return data.reshape(shape)
 
 # %% ../nbs/02_data.ipynb #31df1a73
 MNIST_STEMS = {('train', 'images'): 'train-images-idx3-ubyte', ('train', 'labels'): 'train-labels-idx1-ubyte',

@@ -20,11 +20,12 @@ from .core import *
 from .data import *
 
 # %% auto #0
-__all__ = ['S2_BANDS', 'BAND_SETS', 'REFERENCE_TIMESTAMPS', 'REFERENCE_DATES', 'LULC_CLASSES', 'LOCATION_CELL', 'S2_SPEC',
-           'EUROSAT_BANDS', 'EUROSAT_MS_SCALE', 'IMAGE_SUFFIXES', 'STAC_SPLITS', 'band_index', 'true_color', 's2_file',
-           'load_reference_scenes', 's2_dates', 'load_ndvi', 'load_valid', 'lulc_map', 'split_region', 'window_mean',
-           'majority_class', 'gather_crops', 'n_locations', 'location_label', 'same_place_spec', 'draw_two',
-           'band_stats', 'Sentinel2Pairs', 'read_eurosat_tile', 'stac_split', 'stratified_split', 'EuroSAT', 'eurosat']
+__all__ = ['S2_BANDS', 'BAND_SETS', 'S2_HINT', 'REFERENCE_TIMESTAMPS', 'REFERENCE_DATES', 'LULC_CLASSES', 'LOCATION_CELL',
+           'S2_SPEC', 'EUROSAT_BANDS', 'EUROSAT_MS_SCALE', 'IMAGE_SUFFIXES', 'EUROSAT_HINT', 'STAC_SPLITS',
+           'band_index', 'true_color', 's2_file', 'read_s2', 'load_reference_scenes', 's2_dates', 'load_ndvi',
+           'load_valid', 'lulc_map', 'split_region', 'window_mean', 'majority_class', 'gather_crops', 'n_locations',
+           'location_label', 'same_place_spec', 'draw_two', 'band_stats', 'Sentinel2Pairs', 'read_eurosat_tile',
+           'stac_split', 'stratified_split', 'EuroSAT', 'eurosat']
 
 # %% ../nbs/02d_earth.ipynb #5b9851ac
 S2_BANDS = ('B01', 'B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08', 'B8A', 'B09', 'B10', 'B11', 'B12')
@@ -41,9 +42,17 @@ def true_color(rgb:torch.Tensor, # (B, 3, H, W) reflectance of B04, B03, B02
     return ((rgb.float() / white).clamp(0, 1) ** gamma).permute(0, 2, 3, 1).cpu()
 
 # %% ../nbs/02d_earth.ipynb #31279839
+S2_HINT = 'copy it from example_data/ of github.com/sentinel-hub/eo-learn (see SOURCES.md)'
+
 def s2_file(*parts:str)->Path:
     "Path of a file of eo-learn's example data under `data_root()/sentinel2`."
-    return data_path('sentinel2', *parts, hint="copy it from example_data/ of github.com/sentinel-hub/eo-learn (see SOURCES.md)")
+    return data_path('sentinel2', *parts, hint=S2_HINT)
+
+def read_s2(*parts:str):
+    "A file of eo-learn's example data: a `.npy` as its array, a `.json` parsed; a damaged one raises a `DataFileError`."
+    path = s2_file(*parts)
+    if path.suffix == '.npy': return load_numpy(path, S2_HINT)
+    with reading(path, S2_HINT): return json.loads(path.read_text())
 
 # %% ../nbs/02d_earth.ipynb #c01a869e
 REFERENCE_TIMESTAMPS = (2, 1, 4, 3, 0) # index in TestEOPatch/timestamps.json of each scene of REFERENCE_SCENES.npy
@@ -51,21 +60,21 @@ REFERENCE_DATES = ('2015-07-11', '2015-07-31', '2015-08-20', '2015-08-30', '2015
 
 def load_reference_scenes(bands:str='all')->torch.Tensor:
     "The five reference scenes in date order: L1C reflectance (5, C, 101, 100) float32 of band set `bands`."
-    scenes = np.load(s2_file('REFERENCE_SCENES.npy'))[np.argsort(REFERENCE_TIMESTAMPS)]
+    scenes = read_s2('REFERENCE_SCENES.npy')[np.argsort(REFERENCE_TIMESTAMPS)]
     return torch.from_numpy(scenes[..., band_index(bands)]).permute(0, 3, 1, 2).contiguous()
 
 # %% ../nbs/02d_earth.ipynb #b68f8574
 def s2_dates()->list:
     "The 68 dates (YYYY-MM-DD) of the eo-learn example time series."
-    return [t[:10] for t in json.loads(s2_file('TestEOPatch', 'timestamps.json').read_text())]
+    return [t[:10] for t in read_s2('TestEOPatch', 'timestamps.json')]
 
 def load_ndvi()->torch.Tensor:
     "The NDVI time series (68, 1, 101, 100) float32."
-    return torch.from_numpy(np.load(s2_file('TestEOPatch', 'data', 'NDVI.npy'))).permute(0, 3, 1, 2).contiguous()
+    return torch.from_numpy(read_s2('TestEOPatch', 'data', 'NDVI.npy')).permute(0, 3, 1, 2).contiguous()
 
 def load_valid()->torch.Tensor:
     "Per date and pixel, whether it holds data and no cloud (eo-learn's IS_VALID = IS_DATA and not CLM): (68, 101, 100) bool."
-    return torch.from_numpy(np.load(s2_file('TestEOPatch', 'mask', 'IS_VALID.npy'))[..., 0].astype(bool))
+    return torch.from_numpy(read_s2('TestEOPatch', 'mask', 'IS_VALID.npy')[..., 0].astype(bool))
 
 # %% ../nbs/02d_earth.ipynb #ce22fc15
 LULC_CLASSES = ('no data', 'cultivated land', 'forest', 'grassland', 'shrubland', 'water', 'wetland', 'tundra',
@@ -73,7 +82,7 @@ LULC_CLASSES = ('no data', 'cultivated land', 'forest', 'grassland', 'shrubland'
 
 def lulc_map()->torch.Tensor:
     "Land-cover class of each pixel of the scene (101, 100) long, indexing `LULC_CLASSES`."
-    return torch.from_numpy(np.load(s2_file('TestEOPatch', 'mask_timeless', 'LULC.npy'))[..., 0].astype(np.int64))
+    return torch.from_numpy(read_s2('TestEOPatch', 'mask_timeless', 'LULC.npy')[..., 0].astype(np.int64))
 
 # %% ../nbs/02d_earth.ipynb #fbd2ed84
 def split_region(split:str, height:int=101, width:int=100, margin:int=4)->tuple:
@@ -157,7 +166,7 @@ class Sentinel2Pairs(PairDataset):
                  device=None):
         self.split, self.variant = check_choice(split, self.splits, 'split'), check_choice(variant, self.variants, 'variant')
         self.k, self.device = k, default_device(device)
-        self.max_cloud = self.default_max_cloud[variant] if max_cloud is None else max_cloud
+        self.max_cloud = self.default_max_cloud[variant] if max_cloud is None else check_fraction(max_cloud, 'max_cloud')
         stack, dates = (load_ndvi(), s2_dates()) if variant == 'ndvi' else (load_reference_scenes(variant), REFERENCE_DATES)
         n_dates, _, height, width = stack.shape
         valid = load_valid()[:n_dates]  # the reference scenes are the first five dates of the series
@@ -246,19 +255,26 @@ def rgb(self:Sentinel2Pairs, x):
 EUROSAT_BANDS = ('B01', 'B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08', 'B09', 'B10', 'B11', 'B12', 'B8A') # order in the GeoTIFFs
 EUROSAT_MS_SCALE = 1e-4 # stored integer -> reflectance
 IMAGE_SUFFIXES = {'.tif': 'ms', '.tiff': 'ms', '.jpg': 'rgb', '.jpeg': 'rgb', '.png': 'rgb'}
+EUROSAT_HINT = 'download EuroSAT (github.com/phelber/EuroSAT) and unpack it there'
 
 def read_eurosat_tile(path, bands:str='all')->torch.Tensor:
     "One EuroSAT tile as float32 (C, H, W): reflectance in `S2_BANDS` order for 13-band GeoTIFFs, [0, 1] for RGB images."
     path = Path(path)
-    if IMAGE_SUFFIXES.get(path.suffix.lower()) == 'ms':
+    ms = IMAGE_SUFFIXES.get(path.suffix.lower()) == 'ms'
+    channels = band_index(bands) if ms else check_choice(bands, ('rgb',), 'band set of an RGB image')
+    with reading(path, EUROSAT_HINT):
+        if not ms: return torch.from_numpy(np.asarray(Image.open(path).convert('RGB'), dtype=np.float32) / 255).permute(2, 0, 1)
         tile = tifffile.imread(path)  # (H, W, 13) uint16
-        order = [EUROSAT_BANDS.index(S2_BANDS[i]) for i in band_index(bands)]
-        return torch.from_numpy(tile[..., order].astype(np.float32) * EUROSAT_MS_SCALE).permute(2, 0, 1)
-    check_choice(bands, ('rgb',), 'band set of an RGB image')
-    return torch.from_numpy(np.asarray(Image.open(path).convert('RGB'), dtype=np.float32) / 255).permute(2, 0, 1)
+        if tile.ndim != 3 or tile.shape[-1] != len(EUROSAT_BANDS): raise ValueError(f'expected a 13-band tile (H, W, 13); found {tile.shape}')
+    order = [EUROSAT_BANDS.index(S2_BANDS[i]) for i in channels]
+    return torch.from_numpy(tile[..., order].astype(np.float32) * EUROSAT_MS_SCALE).permute(2, 0, 1)
 
 # %% ../nbs/02d_earth.ipynb #1855ddc6
 STAC_SPLITS = {'train': 'train', 'valid': 'validate', 'test': 'test'} # our split -> STAC ml-aoi split folder
+
+def _stac_tile(item:Path)->str:
+    "The file stem of the tile of a STAC item."
+    with reading(item, EUROSAT_HINT): return Path(json.loads(item.read_text())['assets']['raster']['href']).stem
 
 def stac_split(stac_dir, stems:list)->dict:
     "Indices into `stems` of each split, read from the STAC items under `stac_dir/{train,validate,test}`."
@@ -266,7 +282,7 @@ def stac_split(stac_dir, stems:list)->dict:
     splits = {}
     for split, folder in STAC_SPLITS.items():
         items = sorted(Path(stac_dir, folder).glob('item-*.json'))
-        names = [Path(json.loads(p.read_text())['assets']['raster']['href']).stem for p in items]
+        names = [_stac_tile(p) for p in items]
         missing = [n for n in names if n not in where]
         if missing: raise ValueError(f'{len(missing)} tiles of the STAC {folder} split are not among the tiles read (e.g. {missing[0]}); pass stac=False for a stratified split')
         splits[split] = torch.tensor(sorted(where[n] for n in names), dtype=torch.long)
@@ -312,7 +328,7 @@ def eurosat(root='eurosat/tif', # folder of class folders; relative: under the d
     "Read EuroSAT tiles from `<root>/<Class>/<Class>_<n>.<tif|jpg|png>`, with their classes and split."
     check_choice(bands, BAND_SETS, 'band set')
     root = Path(root)
-    if not root.is_absolute(): root = data_path(*root.parts, hint='download EuroSAT (github.com/phelber/EuroSAT) and unpack it there')
+    if not root.is_absolute(): root = data_path(*root.parts, hint=EUROSAT_HINT)
     elif not root.exists(): raise FileNotFoundError(f'EuroSAT folder {root} not found; give the folder of class folders, or a path relative to ${DATA_ENV}')
     classes = tuple(sorted(d.name for d in root.iterdir() if d.is_dir()))
     files = [(p, i) for i, cls in enumerate(classes) for p in sorted(Path(root, cls).iterdir(), key=lambda p: (len(p.stem), p.stem))

@@ -17,8 +17,9 @@ from .core import *
 from .data import *
 
 # %% auto #0
-__all__ = ['FEMNIST_FILE', 'FEMNIST_CLASSES', 'IAM_HINT', 'writer_split', 'SameWriterPairs', 'first_copies', 'load_femnist',
-           'SameWriterFEMNIST', 'iam_file', 'read_iam_table', 'fit_image', 'WordImages', 'iam_words', 'IAMWords']
+__all__ = ['FEMNIST_FILE', 'FEMNIST_CLASSES', 'FEMNIST_HINT', 'IAM_HINT', 'writer_split', 'SameWriterPairs', 'first_copies',
+           'load_femnist', 'SameWriterFEMNIST', 'iam_file', 'read_iam_table', 'fit_image', 'WordImages', 'iam_words',
+           'IAMWords']
 
 # %% ../nbs/02c_handwriting.ipynb #817bbde1
 def writer_split(writers:np.ndarray, # (N,) writer id of each image (any sortable type)
@@ -26,6 +27,7 @@ def writer_split(writers:np.ndarray, # (N,) writer id of each image (any sortabl
                  min_per_split:int=2, # a writer is dropped unless every split gets this many of their images
                 )->np.ndarray:
     "Split index (0 train, 1 valid, 2 test) of each image, splitting each writer's images at random; -1 for dropped writers."
+    for name, f in (('valid_frac', valid_frac), ('test_frac', test_frac), ('valid_frac + test_frac', valid_frac + test_frac)): check_fraction(f, name)
     writers = np.asarray(writers)
     codes, counts = np.unique(writers, return_inverse=True, return_counts=True)[1:]
     n_valid, n_test = (np.floor(counts * f).astype(int) for f in (valid_frac, test_frac))
@@ -83,12 +85,15 @@ def first_copies(images:np.ndarray)->np.ndarray:
     return np.sort(np.unique(rows.view(np.dtype((np.void, rows.shape[1]))).ravel(), return_index=True)[1])
 
 # %% ../nbs/02c_handwriting.ipynb #c5b6a6ba
+FEMNIST_HINT = 'repack the LEAF FEMNIST JSON files (github.com/TalwalkarLab/leaf, data/femnist) into x_/y_/writer_{train,test} arrays'
+
 def load_femnist(dedupe:bool=True, # drop exact copies of an image, keeping the first
                 ):
     "The FEMNIST images of the repack (LEAF's train and test parts pooled): uint8 images (N, 28, 28), characters, writer ids."
-    path = data_path(*FEMNIST_FILE, hint='repack the LEAF FEMNIST JSON files (github.com/TalwalkarLab/leaf, data/femnist) into x_/y_/writer_{train,test} arrays')
-    with np.load(path) as f:
+    path = data_path(*FEMNIST_FILE, hint=FEMNIST_HINT)
+    with load_numpy(path, FEMNIST_HINT) as f, reading(path, FEMNIST_HINT):
         x, y, w = (np.concatenate([f[f'{k}_train'], f[f'{k}_test']]) for k in ('x', 'y', 'writer'))
+        if x.ndim != 3 or not len(x) == len(y) == len(w): raise ValueError(f'expected x (N, H, W), y (N,), writer (N,); found {x.shape}, {y.shape}, {w.shape}')
     keep = first_copies(x) if dedupe else slice(None)
     return x[keep], y[keep], w[keep]
 

@@ -6,7 +6,7 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/runs.html.md"""
 
 # %% ../nbs/08_runs.ipynb #45413563
 from __future__ import annotations
-import csv, dataclasses, json, os, random, time
+import csv, dataclasses, inspect, json, math, operator, os, re, random, sys, time, typing, zipfile
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np
@@ -24,10 +24,13 @@ from .shared_stage import *
 from .exclusive_stage import *
 
 # %% auto #0
-__all__ = ['PRESETS', 'HISTORY_COLUMNS', 'STAGES', 'TrainConfig', 'resolve_config', 'check_config', 'make_dataset', 'stage_cb',
-           'HistoryLogger', 'read_history', 'truncate_history', 'rng_states', 'set_rng_states', 'atomic_save',
-           'Checkpointer', 'restore', 'Snapshots', 'distributed_pair_loaders', 'distributed_kwargs', 'run_stage',
-           'train', 'trained_stage1', 'EpochLines', 'show_progress', 'run_config', 'load_run']
+__all__ = ['PRESETS', 'FIELD_TYPES', 'CONFIG_BOUNDS', 'CONFIG_CHOICES', 'TYPE_WORDS', 'COMPARE', 'HISTORY_COLUMNS',
+           'KEEP_CHECKPOINTS', 'CHECKPOINT_KEYS', 'CHECKPOINT_HINT', 'STAGES', 'TrainConfig', 'as_type', 'config_value',
+           'option_value', 'resolve_config', 'check_config', 'make_dataset', 'stage_cb', 'HistoryLogger',
+           'read_history', 'truncate_history', 'rng_states', 'set_rng_states', 'atomic_save', 'load_weights',
+           'checkpoint_paths', 'Checkpointer', 'read_checkpoint', 'restore', 'Snapshots', 'distributed_pair_loaders',
+           'distributed_kwargs', 'run_stage', 'check_resumable', 'train', 'trained_stage1', 'EpochLines',
+           'show_progress', 'run_config', 'load_run']
 
 # %% ../nbs/08_runs.ipynb #05405b97
 @dataclass
@@ -65,29 +68,67 @@ PRESETS = {
 PRESETS['long'] = {**PRESETS['quick'], 'shared_iters': 6000, 'exclusive_iters': 3000, 'iters_per_epoch': 500}  # quick's networks, longer
 
 # %% ../nbs/08_runs.ipynb #8505d833
+FIELD_TYPES = typing.get_type_hints(TrainConfig) # field -> int, float, bool, str or dict
+CONFIG_BOUNDS = {'batch_size': ('>=', 2), # field -> (comparison, bound) its value must satisfy
+                 **dict.fromkeys(('shared_iters', 'exclusive_iters', 'iters_per_epoch', 'valid_batches', 'width', 's_dim', 'e_dim',
+                                  'stat_hidden', 'lr', 'lr_disc'), ('>', 0)),
+                 **dict.fromkeys(('alpha', 'beta', 'gamma', 'lambda_adv'), ('>=', 0))}
+CONFIG_CHOICES = {'dataset': DATASETS, 'estimator': BOUNDS, 'negatives': NEGATIVES, 'independence': INDEPENDENCE} # field -> its valid names
+TYPE_WORDS = {int: 'an integer', float: 'a finite number', bool: 'true or false', str: 'a string', dict: 'a JSON object such as {"pairing": "class"}'}
+COMPARE = {'>': operator.gt, '>=': operator.ge}
+
+def as_type(value, kind:type):
+    "`value` as `kind` (one of `TYPE_WORDS`), text parsed as JSON first (so 'false', '5e-4', '{...}'); a `ValueError` if it is not one."
+    if isinstance(value, str) and kind is not str:
+        try: value = json.loads(value.lower() if kind is bool else value)
+        except json.JSONDecodeError: pass
+    if kind is float and type(value) is int: value = float(value)
+    if kind is int and type(value) is float and value.is_integer(): value = int(value)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)) or (kind is float and not math.isfinite(value)):
+        raise ValueError(f'not {TYPE_WORDS[kind]}')
+    return value
+
+def config_value(key:str, value):
+    "`value` of the configuration field `key` as the field's type, checked against its range and choices; else a one-line `ValueError`."
+    kind = FIELD_TYPES[check_choice(key, FIELD_TYPES, 'config key')]
+    bound = CONFIG_BOUNDS.get(key) # (comparison, bound) or None
+    must = f"{key} must be {TYPE_WORDS[kind]}" + (' {} {}'.format(*bound) if bound else '')
+    try: v = as_type(value, kind)
+    except ValueError: raise ValueError(f'{must}; got {value!r}') from None
+    if bound and not COMPARE[bound[0]](v, bound[1]): raise ValueError(f'{must}; got {value!r}')
+    return check_choice(v, CONFIG_CHOICES[key], key) if key in CONFIG_CHOICES else v
+
+# %% ../nbs/08_runs.ipynb #3e1915c9
+def option_value(dataset:str, key:str, value):
+    "`value` of the data option `key` of `dataset` as its parameter's type (when annotated with one of `TYPE_WORDS`); else a one-line `ValueError`."
+    params = inspect.signature(DATASETS[dataset].make, eval_str=True).parameters
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()): return value
+    ann = params[check_choice(key, [k for k in params if k not in ('split', 'device')], f'data option of {dataset}')].annotation
+    kinds = [t for t in typing.get_args(ann) or (ann,) if t in TYPE_WORDS]
+    if not kinds or (value is None and type(None) in typing.get_args(ann)): return value
+    for kind in kinds:
+        try: return as_type(value, kind)
+        except ValueError: pass
+    raise ValueError(f"data option {key} of {dataset} must be {' or '.join(TYPE_WORDS[k] for k in kinds)}; got {value!r}")
+
+# %% ../nbs/08_runs.ipynb #9faa594a
 def resolve_config(dataset:str='cmnist', preset:str='quick', overrides:dict|None=None)->TrainConfig:
-    "The configuration of a run: `preset`, then the dataset's defaults, then `overrides`; checked."
+    "The configuration of a run: `preset`, then the dataset's defaults, then `overrides` (text parsed to each field's type); checked."
     check_choice(dataset, list(DATASETS), 'dataset'); check_choice(preset, list(PRESETS), 'preset')
-    values = {**PRESETS[preset], **DATASETS[dataset].defaults, **(overrides or {}), 'dataset': dataset}
-    names = [f.name for f in dataclasses.fields(TrainConfig)]
-    unknown = [k for k in values if k not in names]
-    if unknown: raise ValueError(f"unknown config key(s) {', '.join(map(repr, unknown))}; valid: {', '.join(names)}")
+    overrides = overrides or {}
+    if overrides.get('dataset', dataset) != dataset: raise ValueError(f"the dataset is chosen by name (--dataset), not by an override; got {overrides['dataset']!r}")
+    values = {k: config_value(k, v) for k, v in {**PRESETS[preset], **DATASETS[dataset].defaults, **overrides, 'dataset': dataset}.items()}
+    values['data_options'] = {k: option_value(dataset, k, v) for k, v in values.get('data_options', {}).items()}
     cfg = TrainConfig(**values)
     check_config(cfg)
     return cfg
 
 def check_config(cfg:TrainConfig):
-    "Raise a `ValueError` naming the first field of `cfg` with an impossible value."
-    for k in ('alpha', 'beta', 'gamma', 'lambda_adv'):
-        if getattr(cfg, k) < 0: raise ValueError(f'{k} must be >= 0, got {getattr(cfg, k)}')
-    for k in ('batch_size', 'shared_iters', 'exclusive_iters', 'iters_per_epoch', 'valid_batches', 'width', 's_dim', 'e_dim', 'stat_hidden'):
-        if getattr(cfg, k) <= 0: raise ValueError(f'{k} must be > 0, got {getattr(cfg, k)}')
-    for k in ('lr', 'lr_disc'):
-        if not getattr(cfg, k) > 0: raise ValueError(f'{k} must be > 0, got {getattr(cfg, k)}')
+    "Raise a one-line `ValueError` naming the first field of `cfg` with an impossible value."
+    for f in dataclasses.fields(cfg): config_value(f.name, getattr(cfg, f.name))
+    for k, v in cfg.data_options.items(): option_value(cfg.dataset, k, v)
     for k in ('shared_iters', 'exclusive_iters'):
         if getattr(cfg, k) % cfg.iters_per_epoch: raise ValueError(f'{k}={getattr(cfg, k)} is not a multiple of iters_per_epoch={cfg.iters_per_epoch}')
-    check_choice(cfg.estimator, list(BOUNDS), 'estimator'); check_choice(cfg.negatives, list(NEGATIVES), 'negatives')
-    check_choice(cfg.independence, list(INDEPENDENCE), 'independence')
 
 # %% ../nbs/08_runs.ipynb #9b31dd43
 def make_dataset(cfg:TrainConfig, split:str, device=None):
@@ -152,29 +193,62 @@ def atomic_save(obj, path):
     tmp = path.with_suffix(path.suffix + '.tmp')
     torch.save(obj, tmp); os.replace(tmp, path)
 
+def load_weights(path, device=None, hint:str='resume the run (--resume): the stage is trained again from its last checkpoint',
+                 weights_only:bool=True, # False for a checkpoint (it holds random states)
+                )->dict:
+    "What `atomic_save` saved at `path` (a state dict), on `device`; a `DataFileError` if the file cannot be read."
+    with reading(path, hint):
+        if not zipfile.is_zipfile(path): raise ValueError('not a whole PyTorch file: cut short, or another file')
+        return torch.load(path, map_location=device, weights_only=weights_only)
+
 # %% ../nbs/08_runs.ipynb #4c42be9b
+KEEP_CHECKPOINTS = 2
+CHECKPOINT_KEYS = ('model', 'opt', 'independence_opt', 'epochs', 'history', 'rng')
+
+def checkpoint_paths(folder, stage:str)->list:
+    "The checkpoints of `stage` in `folder`, the newest first."
+    epochs = {int(m[1]): p for p in Path(folder).glob(f'{stage}_epoch*.pth') if (m := re.fullmatch(rf'{stage}_epoch(\d+)\.pth', p.name))}
+    return [epochs[e] for e in sorted(epochs, reverse=True)]
+
 class Checkpointer(Callback):
-    "Save everything needed to continue the stage exactly, at the end of every epoch."
+    "Save everything needed to continue the stage exactly at the end of every epoch, in `folder`, keeping the last `keep`."
     order = 70  # after the HistoryLogger
-    def __init__(self, path): self.path = Path(path)
+    def __init__(self, folder, stage:str, keep:int=KEEP_CHECKPOINTS): self.folder, self.stage, self.keep = Path(folder), stage, keep
     def after_epoch(self):
         if rank_distrib(): return
-        cb = stage_cb(self.learn)
+        cb, epochs = stage_cb(self.learn), epochs_done(self.learn)
         atomic_save(dict(model=unwrap(self.model).state_dict(), opt=self.opt.state_dict(),
                          independence_opt=getattr(cb, 'independence_opt', None) and cb.independence_opt.state_dict(),
-                         epochs=epochs_done(self.learn), history=cb.history, rng=rng_states(self.dls.train)), self.path)
+                         epochs=epochs, history=cb.history, rng=rng_states(self.dls.train)), self.folder/f'{self.stage}_epoch{epochs}.pth')
+        for old in checkpoint_paths(self.folder, self.stage)[self.keep:]: old.unlink()
 
-def restore(learn, path, history_csv, stage:str)->int:
-    "Load a checkpoint into `learn` (weights, optimizers, history, random states); the number of epochs it had done."
-    ck = torch.load(path, map_location=learn.dls.device, weights_only=False)
+# %% ../nbs/08_runs.ipynb #43baa61f
+CHECKPOINT_HINT = 'resume the run (--resume): it goes on from the checkpoint before it'
+
+def read_checkpoint(path, device=None)->dict:
+    "A checkpoint written by `Checkpointer`, on `device`; a `DataFileError` if it cannot be read."
+    ck = load_weights(path, device, CHECKPOINT_HINT, weights_only=False)
+    if not (isinstance(ck, dict) and set(CHECKPOINT_KEYS) <= set(ck)): raise DataFileError(path, 'not a checkpoint of a stage', CHECKPOINT_HINT)
+    return ck
+
+def restore(learn, folder, history_csv, stage:str)->int:
+    "Load the newest readable checkpoint of `stage` in `folder` into `learn`, and drop the history after it; the epochs it had done (0: none)."
+    ck, damaged = None, []
+    for path in checkpoint_paths(folder, stage):
+        try: ck = read_checkpoint(path, learn.dls.device); break
+        except DataFileError as e: damaged.append(e)
+    problems = '; '.join(f'{e.path} cannot be read ({e.problem})' for e in damaged)
+    if damaged and ck is None: raise ValueError(f'no checkpoint of stage {stage} can be read: {problems}; delete them to train the stage from its start')
+    if damaged: print(f"warning: {problems}; resuming from {path.name} (epoch {ck['epochs']})", file=sys.stderr, flush=True)
+    learn.epoch_offset = ck['epochs'] if ck else 0
+    truncate_history(history_csv, stage, learn.epoch_offset)
+    if ck is None: return 0
     learn.model.load_state_dict(ck['model'])
     learn.create_opt(); learn.opt.load_state_dict(ck['opt'])
     cb = stage_cb(learn)
     if ck['independence_opt'] is not None: cb.independence_opt.load_state_dict(ck['independence_opt'])
     cb.history = ck['history']
     set_rng_states(ck['rng'], learn.dls.train)
-    truncate_history(history_csv, stage, ck['epochs'])
-    learn.epoch_offset = ck['epochs']
     return ck['epochs']
 
 # %% ../nbs/08_runs.ipynb #772eb6f5
@@ -212,9 +286,8 @@ def distributed_kwargs()->dict:
 def run_stage(learn, stage:str, n_epochs:int, out:Path, resume:bool=False, distributed:bool=False):
     "Fit `learn` for the stage's remaining epochs with history and checkpoints in `out`; save the final weights."
     out = Path(out)
-    ckpt = out/'checkpoints'/f'{stage}.pth'
-    learn.add_cbs([HistoryLogger(out/'history.csv', stage), Checkpointer(ckpt)])
-    done = restore(learn, ckpt, out/'history.csv', stage) if resume and ckpt.exists() else 0
+    learn.add_cbs([HistoryLogger(out/'history.csv', stage), Checkpointer(out/'checkpoints', stage)])
+    done = restore(learn, out/'checkpoints', out/'history.csv', stage) if resume else 0
     learn.fit_start = time.time()
     if distributed:
         distributed_pair_loaders()
@@ -228,6 +301,16 @@ def run_stage(learn, stage:str, n_epochs:int, out:Path, resume:bool=False, distr
         atomic_save(unwrap(learn.model).state_dict(), out/f'{stage}.pth')
     return learn
 
+# %% ../nbs/08_runs.ipynb #704f534f
+def check_resumable(out, cfg:TrainConfig):
+    "Raise a one-line `ValueError` if the run folder `out` holds a run of another configuration than `cfg`."
+    path = Path(out)/'config.json'
+    if not path.exists(): return
+    with reading(path, 'resume the run with the options it was trained with'): old = json.loads(path.read_text())
+    new = json.loads(json.dumps(asdict(cfg)))
+    diff = '; '.join(f'{k} {old.get(k)!r}, not {new.get(k)!r}' for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k))
+    if diff: raise ValueError(f'{out} holds a run of another configuration ({diff}): resume it with the options it was trained with, or choose another --out')
+
 # %% ../nbs/08_runs.ipynb #797d55e4
 STAGES = ('shared', 'exclusive', 'both')
 
@@ -239,19 +322,20 @@ def train(cfg:TrainConfig, out, stage:str='both', resume:bool=False, device=None
     out, device = Path(out), default_device(device)
     if (out/'checkpoints').exists() and not resume and rank_distrib() == 0:
         raise FileExistsError(f'{out} already holds a run; pass --resume to continue it, or choose another --out')
-    out.mkdir(parents=True, exist_ok=True)
-    if rank_distrib() == 0: (out/'config.json').write_text(json.dumps(asdict(cfg), indent=1))
+    if resume: check_resumable(out, cfg)
     set_seed(cfg.seed)
     train_ds, valid_ds = make_dataset(cfg, 'train', device), make_dataset(cfg, 'valid', device)
+    out.mkdir(parents=True, exist_ok=True)  # once the data is read: bad data leaves no run folder behind
+    if rank_distrib() == 0: (out/'config.json').write_text(json.dumps(asdict(cfg), indent=1))
     def dls(): return stage_dls(train_ds, valid_ds, cfg.batch_size, cfg.iters_per_epoch, cfg.valid_batches, cfg.seed)
     learners, shared = {}, SharedMI.from_config(cfg, train_ds.image_shape)
     def fit(learn, name, iters):
         show_progress(learn, name, progress)
-        if (out/f'{name}.pth').exists(): learn.model.load_state_dict(torch.load(out/f'{name}.pth', map_location=device))
+        if (out/f'{name}.pth').exists(): learn.model.load_state_dict(load_weights(out/f'{name}.pth', device))
         else: run_stage(learn, name, iters // cfg.iters_per_epoch, out, resume, distributed)
         learners[name] = learn
     if stage in ('shared', 'both'): fit(shared_learner(dls(), shared, cfg.lr, cbs=cbs), 'shared', cfg.shared_iters)
-    else: shared.load_state_dict(torch.load(trained_stage1(out/'shared.pth'), map_location=device))
+    else: shared.load_state_dict(load_weights(trained_stage1(out/'shared.pth'), device))
     if stage in ('exclusive', 'both'):
         shared.to(device)
         fit(exclusive_learner(dls(), ExclusiveMI.from_config(cfg, shared), cfg.lr, cfg.lr_disc, cbs=cbs), 'exclusive', cfg.exclusive_iters)
@@ -293,10 +377,10 @@ def load_run(out, device=None,
     cfg = run_config(out)
     with torch.random.fork_rng(devices=[]): image_shape = make_dataset(cfg, 'valid', device).image_shape
     shared = SharedMI.from_config(cfg, image_shape)
-    shared.load_state_dict(torch.load(trained_stage1(Path(shared_weights or out/'shared.pth')), map_location=device))
+    shared.load_state_dict(load_weights(trained_stage1(Path(shared_weights or out/'shared.pth')), device))
     exclusive = None
     if shared_weights is None and (out/'exclusive.pth').exists():
         exclusive = ExclusiveMI.from_config(cfg, shared)
-        exclusive.load_state_dict(torch.load(out/'exclusive.pth', map_location=device))
+        exclusive.load_state_dict(load_weights(out/'exclusive.pth', device))
         exclusive.to(device).eval()
     return cfg, shared.to(device).eval(), exclusive

@@ -80,22 +80,23 @@ class Shapes3DFile:
     "An open `3dshapes.h5`: labels and class indices in memory, images read from disk on demand."
     def __init__(self, path):
         self.path = Path(path)
-        self.h5 = h5py.File(self.path, 'r')
-        try: self._check()
-        except ValueError: self.h5.close(); raise
+        with reading(self.path, SHAPES3D_HINT):
+            self.h5 = h5py.File(self.path, 'r')
+            try: self.labels, self.factors = self._check()  # (N, 6) float64 and their class indices
+            except Exception: self.h5.close(); raise
         self.images = self.h5['images']        # h5py dataset (N, 64, 64, 3) uint8, read lazily
-        self.labels = self.h5['labels'][:]     # (N, 6) float64
-        self.factors = factor_indices(self.labels)
         self.source = str(self.h5.attrs.get('source', SHAPES3D_SOURCE))
 
-    def _check(self):
+    def _check(self)->tuple:
         found = ', '.join(f'{k!r} {_describe(v)}' for k, v in self.h5.items()) or 'nothing'
         expected = "datasets 'images' uint8 (N, 64, 64, 3) and 'labels' float64 (N, 6), as in DeepMind's 3dshapes.h5"
-        if 'images' not in self.h5 or 'labels' not in self.h5: raise ValueError(f'{self.path}: expected {expected}; found {found}')
+        if 'images' not in self.h5 or 'labels' not in self.h5: raise ValueError(f'expected {expected}; found {found}')
         im, lab = self.h5['images'], self.h5['labels']
         if not (isinstance(im, h5py.Dataset) and isinstance(lab, h5py.Dataset) and im.dtype == np.uint8 and im.ndim == 4
                 and im.shape[1:] == (64, 64, 3) and lab.dtype.kind == 'f' and lab.shape == (im.shape[0], len(SHAPES3D_FACTORS))):
-            raise ValueError(f'{self.path}: expected {expected}; found {found}')
+            raise ValueError(f'expected {expected}; found {found}')
+        labels = lab[:]
+        return labels, factor_indices(labels)
 
     def __len__(self): return len(self.labels)
     def __repr__(self): return f'Shapes3DFile({str(self.path)!r}, {len(self):,} images, {self.source})'
@@ -111,11 +112,12 @@ def read(self:Shapes3DFile, idx=None, block:int=10_000)->np.ndarray:
     out = np.empty((len(idx), 64, 64, 3), dtype=np.uint8)
     order = np.argsort(idx, kind='stable')
     starts = np.searchsorted(idx[order], np.arange(0, len(self) + block, block))
-    for start, stop in zip(starts[:-1], starts[1:]):
-        if start == stop: continue
-        rows = idx[order[start:stop]]
-        first = rows[0]
-        out[order[start:stop]] = self.images[first:rows[-1] + 1][rows - first]
+    with reading(self.path, SHAPES3D_HINT):
+        for start, stop in zip(starts[:-1], starts[1:]):
+            if start == stop: continue
+            rows = idx[order[start:stop]]
+            first = rows[0]
+            out[order[start:stop]] = self.images[first:rows[-1] + 1][rows - first]
     return out
 
 # %% ../nbs/02b_shapes3d.ipynb #cf15ad88
