@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: venv demo test sync nbtest pytest docs readme clean
+.PHONY: venv demo test sync nbtest pytest docs docs-check readme clean
 
 # Create .venv if missing and install the project into it; redone only when the content of pyproject.toml changes
 # (its time would not do: nbdev-export rewrites the file, unchanged, on every run).
@@ -42,8 +42,14 @@ nbtest: venv
 pytest: venv
 	@$(PY) -m pytest tests -q -n $(shell nproc); rc=$$?; if [ $$rc -eq 5 ]; then echo "pytest: no tests collected"; elif [ $$rc -ne 0 ]; then exit $$rc; fi
 
+# The website, built into _docs/ (nbdev-docs where Quarto is installed, MkDocs otherwise), then checked in headless Chromium.
 docs: venv
-	$(PY) -c "from nbdev.serve import proc_nbs; proc_nbs(); print('docs processing: ok')"
+	$(PY) tools/build_docs.py
+	$(PY) tools/check_docs.py
+
+# The check alone, on the site already built: links, anchors, images, titles, requests and scripts; screenshots in _docs/.
+docs-check: venv
+	$(PY) tools/check_docs.py
 
 readme: venv
 	$(PY) tools/nb2readme.py
