@@ -19,12 +19,13 @@ from .data import download_mnist
 from .evaluation import evaluate_run
 from .demo import demo, repeat, report
 from .satellite import pixel_map_figure
+from .ablations import ABLATIONS, ablate
 
 # %% auto #0
 __all__ = ['DOWNLOADS', 'run_staircase', 'add_staircase_command', 'parse_overrides', 'stage_speeds', 'run_train',
            'add_train_command', 'run_bench', 'add_bench_command', 'run_demo', 'add_demo_command', 'run_evaluate',
-           'run_report', 'add_run_folder_commands', 'run_pixel_map', 'add_pixel_map_command', 'add_download_command',
-           'parser', 'main']
+           'run_report', 'add_run_folder_commands', 'run_pixel_map', 'add_pixel_map_command', 'add_ablate_command',
+           'add_download_command', 'parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #2c7a695a
 def run_staircase(args)->dict:
@@ -190,6 +191,17 @@ def add_pixel_map_command(commands):
     m.add_argument('--out', default=None, help='figure path (default RUN/pixel_map.png)')
     m.set_defaults(func=run_pixel_map)
 
+# %% ../nbs/90_cli.ipynb #16cfa5d8
+def add_ablate_command(commands):
+    "Add the `ablate` subcommand to the subparsers `commands`."
+    a = commands.add_parser('ablate', help="stage 1 without each of its parts (the paper's Tables 6-7): one results file and one figure")
+    a.add_argument('--dataset', choices=list(DATASETS), default='cmnist')
+    a.add_argument('--preset', choices=list(PRESETS), default='quick')
+    a.add_argument('--rows', nargs='+', choices=list(ABLATIONS), default=list(ABLATIONS), metavar='ROW', help=f"subset of: {', '.join(ABLATIONS)}")
+    a.add_argument('--root', default='runs/ablations', help='where the rows are trained (<root>/<dataset>_<preset>/<row>)')
+    a.add_argument('--out', default=None, help='results file (default figures/ablations_<dataset>_<preset>.json; the figure beside it)')
+    a.set_defaults(func=lambda args: ablate(args.dataset, args.preset, args.root, {r: ABLATIONS[r] for r in args.rows}, args.out))
+
 # %% ../nbs/90_cli.ipynb #df608ffc
 DOWNLOADS = {'mnist': download_mnist}
 
@@ -206,7 +218,7 @@ def parser()->argparse.ArgumentParser:
     p.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
     commands = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
     for add_command in (add_staircase_command, add_train_command, add_bench_command, add_demo_command, add_run_folder_commands,
-                        add_pixel_map_command, add_download_command):
+                        add_pixel_map_command, add_ablate_command, add_download_command):
         add_command(commands)
     for command in commands.choices.values(): command.add_argument('--debug', action='store_true', help='on an error, show its traceback too')
     return p

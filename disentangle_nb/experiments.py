@@ -126,7 +126,8 @@ def variant_row(name:str, run, iteration:int|None=None, # a snapshot's iteration
     table = evaluate_run(run, protocols=protocols, seeds=seeds, loaded=load_run(run, 'cpu', shared_weights=weights))
     return dict(variant=name, run=Path(run).name, iterations=iteration, train_seconds=_seconds_at(run, iteration), hardware=hardware(),
                 config={k: getattr(cfg, k) for k in ('lr', 'gamma', 'negatives', 'width', 'stat_hidden', 'batch_size')},
-                accuracy={p: table.accuracy(p) for p in protocols}, probe_seeds=len(seeds), data=table.data)
+                accuracy={p: table.accuracy(p) for p in protocols}, distance_to_ideal={p: table.distance_to_ideal(p) for p in protocols},
+                ideal=table.ideal, probe_seeds=len(seeds), data=table.data)
 
 # %% ../nbs/10_experiments.ipynb #a3ee8cb6
 def write_variants(rows:list, path)->dict:

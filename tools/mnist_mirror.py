@@ -31,8 +31,9 @@ def serve(source:Path, folder:Path):
     return server, f'http://127.0.0.1:{server.server_port}/', resources
 
 def patch_torchvision(url:str, resources:list):
-    "Point torchvision's MNIST at `url`, with `resources` as its (file, md5) list."
-    from torchvision.datasets import MNIST
+    "Point torchvision's MNIST at `url`, with `resources` as its (file, md5) list (nothing where torchvision is not installed)."
+    try: from torchvision.datasets import MNIST
+    except ImportError: return  # the pythons that create and fill the virtual environment
     MNIST.mirrors, MNIST.resources = [url], [tuple(r) for r in resources]
 
 if __name__ == '__main__':
