@@ -171,11 +171,11 @@ def add_run_folder_commands(commands):
 
 # %% ../nbs/90_cli.ipynb #c7be10e6
 def run_pixel_map(args)->Path:
-    "Draw the Eq. 5 score maps of a Sentinel-2 run's scene for the query pixels, and save the figure."
+    "Draw the Eq. 5 score maps of a Sentinel-2 run on its scene (or `args.scene`) for the query pixels, and save the figure."
     matplotlib.use('Agg')
     out = Path(args.out or Path(args.run)/'pixel_map.png')
     out.parent.mkdir(parents=True, exist_ok=True)
-    pixel_map_figure(args.run, args.query, args.t1, args.t2, args.device).savefig(out, dpi=130, bbox_inches='tight')
+    pixel_map_figure(args.run, args.query, args.t1, args.t2, args.device, args.scene).savefig(out, dpi=130, bbox_inches='tight')
     print(f'wrote {out}')
     return out
 
@@ -187,6 +187,7 @@ def add_pixel_map_command(commands):
     m.add_argument('--query', nargs='+', required=True, metavar='ROW,COL', help='query pixels of the scene')
     m.add_argument('--t1', default='0', help='date of the query patches: an index or YYYY-MM-DD (default the first date)')
     m.add_argument('--t2', default='-1', help='date of the scored scene: an index or YYYY-MM-DD (default the last date)')
+    m.add_argument('--scene', default=None, help="another scene to draw on: an EOPatch folder or a folder of per-date 13-band GeoTIFFs (default the run's own)")
     m.add_argument('--device', default='cpu')
     m.add_argument('--out', default=None, help='figure path (default RUN/pixel_map.png)')
     m.set_defaults(func=run_pixel_map)

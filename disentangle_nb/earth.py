@@ -1,4 +1,4 @@
-"""The same place seen at two dates: pairs of crops of a real Sentinel-2 scene (13 bands over 5 dates, or NDVI over 68 dates with clouds skipped), split by location, built on the device; and a reader for EuroSAT tiles with their train/valid/test split.
+"""The same place seen at two dates: pairs of crops of a real Sentinel-2 scene (13 bands over 5 dates, or NDVI over 68 dates with clouds skipped), split by location, built on the device; the same from a user's own series (an eo-learn EOPatch or per-date GeoTIFFs); and a reader for EuroSAT tiles with their train/valid/test split.
 
 Docs: https://disentangle-nb.github.io/disentangle_nb/earth.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/earth.html.md"""
 
 # %% ../nbs/02d_earth.ipynb #511b68b8
 from __future__ import annotations
-import json, math
+import datetime, json, math, re
 from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
@@ -21,11 +21,13 @@ from .data import *
 
 # %% auto #0
 __all__ = ['S2_BANDS', 'BAND_SETS', 'S2_HINT', 'REFERENCE_TIMESTAMPS', 'REFERENCE_DATES', 'LULC_CLASSES', 'LOCATION_CELL',
-           'S2_SPEC', 'EUROSAT_BANDS', 'EUROSAT_MS_SCALE', 'IMAGE_SUFFIXES', 'EUROSAT_HINT', 'STAC_SPLITS',
-           'band_index', 'true_color', 's2_file', 'read_s2', 'load_reference_scenes', 's2_dates', 'load_ndvi',
-           'load_valid', 'lulc_map', 'split_region', 'window_mean', 'majority_class', 'gather_crops', 'n_locations',
-           'location_label', 'same_place_spec', 'draw_two', 'band_stats', 'Sentinel2Pairs', 'read_eurosat_tile',
-           'stac_split', 'stratified_split', 'EuroSAT', 'eurosat']
+           'S2_SPEC', 'S2_DN_SCALE', 'MAX_REFLECTANCE', 'SCENE_HINT', 'GDAL_BAND_NAME', 'DATE_IN_NAME', 'EUROSAT_BANDS',
+           'IMAGE_SUFFIXES', 'EUROSAT_HINT', 'STAC_SPLITS', 'band_index', 'true_color', 's2_file', 'read_s2',
+           'load_reference_scenes', 's2_dates', 'load_ndvi', 'load_valid', 'lulc_map', 'split_region', 'window_mean',
+           'majority_class', 'gather_crops', 'n_locations', 'location_label', 'same_place_spec', 'draw_two',
+           'band_stats', 'to_reflectance', 'read_band_tif', 'tif_date', 'Scene', 'example_scene', 'read_eopatch',
+           'write_eopatch', 'read_tif_series', 'read_scene', 'skip_cloudy', 'Sentinel2Pairs', 'read_eurosat_tile',
+           'stac_split', 'stratified_split', 'EuroSAT', 'class_root', 'read_tiles', 'eurosat']
 
 # %% ../nbs/02d_earth.ipynb #5b9851ac
 S2_BANDS = ('B01', 'B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08', 'B8A', 'B09', 'B10', 'B11', 'B12')
@@ -153,6 +155,147 @@ def band_stats(stack:torch.Tensor, # (T, C, H, W) images
     var = ((stack - mean[None, :, None, None]) ** 2 * pixel_weight).sum((0, 2, 3)) / total
     return mean, var.sqrt()
 
+# %% ../nbs/02d_earth.ipynb #76670d3f
+S2_DN_SCALE = 1e-4 # L1C digital number -> reflectance
+MAX_REFLECTANCE = 65535 * S2_DN_SCALE # the reflectance of the largest 16-bit digital number
+SCENE_HINT = 'write it again from its source (eo-learn, or your GeoTIFF export)'
+
+def to_reflectance(values:np.ndarray)->tuple:
+    "Band values as float32 reflectance, and their units in words: integers are digital numbers (times `S2_DN_SCALE`), floats reflectance."
+    if values.dtype.kind in 'iu' and values.dtype.itemsize >= 2: refl, units = values.astype(np.float32) * np.float32(S2_DN_SCALE), 'integer digital numbers / 10,000'
+    elif values.dtype.kind == 'f': refl, units = values.astype(np.float32, copy=False), 'float reflectance'
+    else: raise ValueError(f'band values of type {values.dtype} are neither reflectance (floats) nor 16-bit digital numbers (integers)')
+    if not np.isfinite(refl).all(): raise ValueError('band values hold NaN or infinity; fill them (and mark them in a cloud mask)')
+    low, high = float(refl.min()), float(refl.max())
+    too_high = values.dtype.kind == 'f' and high > MAX_REFLECTANCE  # (a 16-bit integer cannot be)
+    if low < 0 or too_high:
+        raise ValueError(f'{units} from {low:g} to {high:g}, outside the reflectance range [0, {MAX_REFLECTANCE:.2f}]'
+                         + ('; digital numbers stored as floats? store them as uint16, or divide them by 10,000' if too_high else ''))
+    return refl, units
+
+# %% ../nbs/02d_earth.ipynb #4ec51914
+GDAL_BAND_NAME = re.compile(r'<Item name="DESCRIPTION" sample="(\d+)" role="description">([^<]*)</Item>')
+
+def read_band_tif(path, bands:tuple, # the names of the bands the file must hold, in their stored order
+                  hint:str)->np.ndarray:
+    "A multi-band GeoTIFF as its stored values (H, W, C), checked to hold the C = len(bands) bands `bands` (by name where GDAL stored names)."
+    with reading(path, hint):
+        with tifffile.TiffFile(path) as tif: values, meta = tif.asarray(), tif.pages[0].tags.valueof('GDAL_METADATA')
+        n = len(bands)
+        if values.ndim == 3 and values.shape[-1] != n and values.shape[0] == n: values = np.moveaxis(values, 0, -1)  # band-interleaved
+        if values.ndim != 3 or values.shape[-1] != n: raise ValueError(f'expected {n} bands ({", ".join(bands)}) on the last or first axis; found shape {values.shape}')
+        names = dict(GDAL_BAND_NAME.findall(str(meta))) if meta else {}
+        stored = [names.get(str(i), '').strip().upper() for i in range(n)]
+        if any(stored) and stored != [b.upper() for b in bands]: raise ValueError(f'its bands are named {", ".join(stored)}; expected {", ".join(bands)}')
+    return values
+
+# %% ../nbs/02d_earth.ipynb #940ed8da
+DATE_IN_NAME = re.compile(r'(?<!\d)(\d{4})-?(\d{2})-?(\d{2})(?!\d)')
+
+def tif_date(path)->str:
+    "The date (YYYY-MM-DD) in a file's name: the first calendar date written 2017-05-01 or 20170501."
+    for y, m, d in DATE_IN_NAME.findall(Path(path).stem):
+        try: return datetime.date(int(y), int(m), int(d)).isoformat()
+        except ValueError: pass
+    raise ValueError(f'{Path(path).name} has no date in its name; name each file of a GeoTIFF series by its date, as 2017-05-01.tif or ..._20170501_....tif')
+
+# %% ../nbs/02d_earth.ipynb #c32eeac4
+@dataclass
+class Scene:
+    "A time series of one place: images, dates, per-pixel validity and land cover, and what it is in words."
+    images:torch.Tensor # (T, C, H, W) float32: reflectance in `S2_BANDS` order, or NDVI
+    dates:list # T dates, YYYY-MM-DD
+    valid:torch.Tensor # (T, H, W) bool: the pixel holds data and no cloud
+    lulc:torch.Tensor|None # (H, W) long land-cover classes of `LULC_CLASSES`, or None
+    source:str # what the scene is, for a dataset's `data`
+
+def example_scene(variant:str='all')->Scene:
+    "eo-learn's example scene: the five reference dates with all 13 bands, or for variant 'ndvi' the 68-date NDVI series."
+    images, dates = (load_ndvi(), s2_dates()) if variant == 'ndvi' else (load_reference_scenes(), list(REFERENCE_DATES))
+    return Scene(images, dates, load_valid()[:len(dates)], lulc_map(),
+                 f'real Sentinel-2 L1C scene (eo-learn example, {images.shape[2]}x{images.shape[3]} px at 10 m)')
+
+# %% ../nbs/02d_earth.ipynb #ff8e76bd
+def _eopatch_array(path:Path, shape:tuple)->np.ndarray:
+    "The array of an EOPatch file, checked to have `shape` (None: any size)."
+    values = load_numpy(path, SCENE_HINT)
+    with reading(path, SCENE_HINT):
+        if values.ndim != len(shape) or any(s is not None and v != s for v, s in zip(values.shape, shape)):
+            raise ValueError(f"expected shape ({', '.join('any' if s is None else str(s) for s in shape)}); found {values.shape}")
+    return values
+
+def read_eopatch(folder)->Scene:
+    "The eo-learn EOPatch `folder` as a `Scene`: data/BANDS-S2-L1C.npy, timestamps.json, and mask/CLM.npy and mask_timeless/LULC.npy if present."
+    folder = Path(folder)
+    bands_path, stamps, clm_path, lulc_path = (folder/p for p in ('data/BANDS-S2-L1C.npy', 'timestamps.json', 'mask/CLM.npy', 'mask_timeless/LULC.npy'))
+    for path, what in ((bands_path, 'the 13 L1C bands (T, H, W, 13)'), (stamps, 'its dates as a JSON list of ISO dates')):
+        if not path.exists(): raise FileNotFoundError(f'{path} not found: an EOPatch scene needs {what}')
+    with reading(stamps, SCENE_HINT): dates = [datetime.date.fromisoformat(str(t)[:10]).isoformat() for t in json.loads(stamps.read_text())]
+    bands = _eopatch_array(bands_path, (len(dates), None, None, len(S2_BANDS)))
+    with reading(bands_path, SCENE_HINT): refl, units = to_reflectance(bands)
+    n, height, width, _ = bands.shape
+    clm = _eopatch_array(clm_path, (n, height, width, 1))[..., 0] if clm_path.exists() else None
+    lulc = _eopatch_array(lulc_path, (height, width, 1))[..., 0].astype(np.int64) if lulc_path.exists() else None
+    if lulc is not None and not 0 <= lulc.min() <= lulc.max() < len(LULC_CLASSES):
+        raise DataFileError(lulc_path, f'land-cover classes from {lulc.min()} to {lulc.max()}; expected classes of LULC_CLASSES, 0 to {len(LULC_CLASSES) - 1}', SCENE_HINT)
+    return Scene(torch.from_numpy(refl).permute(0, 3, 1, 2).contiguous(), dates,
+                 torch.ones(n, height, width, dtype=torch.bool) if clm is None else torch.from_numpy(clm == 0),
+                 None if lulc is None else torch.from_numpy(lulc),
+                 f"own Sentinel-2 scene {folder} (eo-learn EOPatch, {height}x{width} px, {units}, "
+                 f"{'cloud mask CLM' if clm is not None else 'no cloud mask'}{', land cover LULC' if lulc is not None else ''})")
+
+# %% ../nbs/02d_earth.ipynb #e054def1
+def write_eopatch(folder, bands:np.ndarray, # (T, H, W, 13) float32 reflectance or uint16 digital numbers, in `S2_BANDS` order
+                  dates:list, # T dates (or times) in ISO format
+                  clm:np.ndarray|None=None, # (T, H, W) cloud mask, true where cloudy
+                  lulc:np.ndarray|None=None, # (H, W) land-cover classes of `LULC_CLASSES`
+                 )->Path:
+    "Write a time series as an EOPatch folder that `read_eopatch` reads; the folder."
+    folder = Path(folder)
+    arrays = {'data/BANDS-S2-L1C.npy': bands, 'mask/CLM.npy': None if clm is None else np.asarray(clm, np.uint8)[..., None],
+              'mask_timeless/LULC.npy': None if lulc is None else np.asarray(lulc, np.uint16)[..., None]}
+    for part, values in arrays.items():
+        if values is not None: (folder/part).parent.mkdir(parents=True, exist_ok=True); np.save(folder/part, values)
+    (folder/'timestamps.json').write_text(json.dumps([str(d) for d in dates]))
+    return folder
+
+# %% ../nbs/02d_earth.ipynb #07ba6119
+def read_tif_series(folder)->Scene:
+    "A folder of per-date 13-band GeoTIFFs (`S2_BANDS` order, the date in each file's name) as a `Scene` in date order, with no cloud mask."
+    folder = Path(folder)
+    dated = sorted((tif_date(p), p) for p in folder.iterdir() if p.suffix.lower() in ('.tif', '.tiff'))
+    twice = [(a, b) for (da, a), (db, b) in zip(dated, dated[1:]) if da == db]
+    if twice: raise ValueError(f'{twice[0][0].name} and {twice[0][1].name} in {folder} have the same date; keep one file per date')
+    images, units = [], set()
+    for _, path in dated:
+        values = read_band_tif(path, S2_BANDS, SCENE_HINT)
+        with reading(path, SCENE_HINT):
+            refl, unit = to_reflectance(values)
+            if images and refl.shape != images[0].shape: raise ValueError(f'{refl.shape[0]}x{refl.shape[1]} px, while {dated[0][1].name} is {images[0].shape[0]}x{images[0].shape[1]}')
+        images.append(refl); units.add(unit)
+    n, (height, width) = len(images), images[0].shape[:2]
+    return Scene(torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).contiguous(), [d for d, _ in dated], torch.ones(n, height, width, dtype=torch.bool),
+                 None, f"own Sentinel-2 scene {folder} ({n} GeoTIFFs, {height}x{width} px, {' and '.join(sorted(units))}, no cloud mask)")
+
+# %% ../nbs/02d_earth.ipynb #7e040f94
+def read_scene(path)->Scene:
+    "The user's own scene at `path`: an eo-learn EOPatch folder, or a folder of per-date GeoTIFFs."
+    path = Path(path).expanduser()
+    if not path.is_dir(): raise FileNotFoundError(f'scene folder {path} not found; give an eo-learn EOPatch folder or a folder of per-date 13-band GeoTIFFs')
+    if (path/'timestamps.json').exists() or (path/'data').is_dir(): return read_eopatch(path)
+    if any(p.suffix.lower() in ('.tif', '.tiff') for p in path.iterdir()): return read_tif_series(path)
+    raise FileNotFoundError(f'{path} is neither an eo-learn EOPatch (data/BANDS-S2-L1C.npy, timestamps.json) nor a folder of per-date GeoTIFFs')
+
+# %% ../nbs/02d_earth.ipynb #ab72dd1a
+def skip_cloudy(scene:Scene, max_cloud:float)->Scene:
+    "`scene` without its dates of a cloud fraction (over the whole scene) above `max_cloud`; its `source` says which were skipped."
+    cloud = 1 - scene.valid.float().mean((1, 2))
+    keep = cloud <= max_cloud
+    if keep.sum() < 2: raise ValueError(f'{int(keep.sum())} of the {len(keep)} dates of the scene have a cloud fraction <= max_cloud={max_cloud:g}: pairs need two dates; raise max_cloud')
+    skipped = [f'{d} ({c:.0%} cloud)' for d, c, k in zip(scene.dates, cloud.tolist(), keep.tolist()) if not k]
+    note = f'; {len(skipped)} of {len(keep)} dates skipped, cloudier than {max_cloud:g}: {", ".join(skipped)}' if skipped else f'; no date cloudier than {max_cloud:g}'
+    return Scene(scene.images[keep], [d for d, k in zip(scene.dates, keep.tolist()) if k], scene.valid[keep], scene.lulc, scene.source + note)
+
 # %% ../nbs/02d_earth.ipynb #d616ae14
 @register_dataset('sentinel2', available=lambda: have_data('sentinel2'))
 class Sentinel2Pairs(PairDataset):
@@ -163,22 +306,25 @@ class Sentinel2Pairs(PairDataset):
     def __init__(self, split:str='train', variant:str='rgb', k:int=32, # crop side in pixels
                  max_cloud:float|None=None, # largest cloudy fraction of a crop at a date it is drawn at; None: the variant's default
                  margin:int=4, # unused pixels between split regions
+                 scene:str|None=None, # your own series: an EOPatch folder or a folder of per-date GeoTIFFs; None: eo-learn's example
                  device=None):
         self.split, self.variant = check_choice(split, self.splits, 'split'), check_choice(variant, self.variants, 'variant')
         self.k, self.device = k, default_device(device)
         self.max_cloud = self.default_max_cloud[variant] if max_cloud is None else check_fraction(max_cloud, 'max_cloud')
-        stack, dates = (load_ndvi(), s2_dates()) if variant == 'ndvi' else (load_reference_scenes(variant), REFERENCE_DATES)
+        if scene is not None and variant == 'ndvi': raise ValueError("variant 'ndvi' is eo-learn's NDVI series; on your own scene use variant 'rgb' or 'all'")
+        scene = example_scene(variant) if scene is None else skip_cloudy(read_scene(scene), self.max_cloud)
+        stack = scene.images if variant == 'ndvi' else scene.images[:, band_index(variant)]
         n_dates, _, height, width = stack.shape
-        valid = load_valid()[:n_dates]  # the reference scenes are the first five dates of the series
-        self.spec = S2_SPEC if variant != 'ndvi' else same_place_spec(dates, height, width)
+        self.spec = same_place_spec(scene.dates, height, width)
         self.region = split_region(split, height, width, margin)
-        rows, cols, clear = self._anchors(valid)
-        self._normalise(stack, valid, margin)
+        rows, cols, clear = self._anchors(scene.valid)
+        self._normalise(stack, scene.valid, margin)
         self.corners = torch.stack([rows, cols], 1).to(self.device)                   # (N, 2) top-left corner of each anchor
         self.clear = clear.to(self.device)                                            # (N, T) dates at which the anchor is clear
         self.locations = location_label(rows, cols, k, width).to(self.device)         # (N,)
-        self.majority = majority_class(lulc_map(), k, len(LULC_CLASSES)).to(self.device)  # (H-k+1, W-k+1)
-        self.data = self._describe(dates)
+        self.lulc = scene.lulc                                                        # (H, W) land cover, or None
+        self.majority = None if scene.lulc is None else majority_class(scene.lulc, k, len(LULC_CLASSES)).to(self.device)  # (H-k+1, W-k+1)
+        self.data = self._describe(scene.dates, scene.source)
 
     def __len__(self): return len(self.corners)
 
@@ -211,14 +357,13 @@ def _normalise(self:Sentinel2Pairs, stack:torch.Tensor, # (T, C, H, W) the varia
 
 # %% ../nbs/02d_earth.ipynb #daf48db0
 @patch
-def _describe(self:Sentinel2Pairs, dates:list)->str:
-    "The dataset's `data`: the scene, the variant's bands and dates, the split's region and its number of crops."
-    n_dates, _, height, width = self.images.shape
+def _describe(self:Sentinel2Pairs, dates:list, source:str)->str:
+    "The dataset's `data`: the scene (`source`), the variant's bands and dates, the split's region and its number of crops."
+    n_dates = len(dates)
     top, bottom, left, right = self.region
     what = {'rgb': 'true-colour bands B04, B03, B02', 'all': 'all 13 L1C bands', 'ndvi': 'NDVI'}[self.variant]
-    return (f"real Sentinel-2 L1C scene (eo-learn example, {height}x{width} px at 10 m), {what}, {n_dates} dates "
-            f"{dates[0]} to {dates[-1]}; {self.split} region rows {top}-{bottom - 1}, cols {left}-{right - 1}: {len(self.corners)} crops of {self.k} px"
-            + (f", cloud fraction <= {self.max_cloud:g}" if self.max_cloud < 1 else ''))
+    return (f"{source}, {what}, {n_dates} dates {dates[0]} to {dates[-1]}; {self.split} region rows {top}-{bottom - 1}, "
+            f"cols {left}-{right - 1}: {len(self.corners)} crops of {self.k} px" + (f", cloud fraction <= {self.max_cloud:g}" if self.max_cloud < 1 else ''))
 
 # %% ../nbs/02d_earth.ipynb #15162930
 @patch
@@ -232,9 +377,16 @@ def pairs(self:Sentinel2Pairs, idx, generator=None):
 
 # %% ../nbs/02d_earth.ipynb #06db45e9
 @patch
+def land_cover_map(self:Sentinel2Pairs)->torch.Tensor:
+    "The scene's land-cover map (H, W) long, indexing `LULC_CLASSES`; a `ValueError` if the scene has none."
+    if self.lulc is None: raise ValueError(f'the scene has no land-cover map (an EOPatch holds it in mask_timeless/LULC.npy): {self.data}')
+    return self.lulc
+
+@patch
 def land_cover(self:Sentinel2Pairs, idx:torch.Tensor)->torch.Tensor:
     "Majority land-cover class (indexing `LULC_CLASSES`) of the crops anchored at `idx`."
     rows, cols = self.corners[idx].unbind(1)
+    self.land_cover_map()  # a scene without one says so
     return self.majority[rows, cols]
 
 # %% ../nbs/02d_earth.ipynb #16a413a7
@@ -251,9 +403,16 @@ def rgb(self:Sentinel2Pairs, x):
         return torch.from_numpy(plt.get_cmap('RdYlGn')(((x[:, 0].cpu() + 0.2) / 1.2).clamp(0, 1).numpy())[..., :3]).float()
     return true_color(x[:, [BAND_SETS[self.variant].index(b) for b in BAND_SETS['rgb']]])
 
+# %% ../nbs/02d_earth.ipynb #d816b15f
+@patch
+def standardise_as(self:Sentinel2Pairs, other:Sentinel2Pairs)->Sentinel2Pairs:
+    "This dataset, its images standardised with the band statistics (`mean`, `std`) of `other` in place of its own."
+    self.images = ((self.reflectance(self.images) - other.mean[:, None, None]) / other.std[:, None, None]).contiguous(memory_format=torch.channels_last)
+    self.mean, self.std = other.mean, other.std
+    return self
+
 # %% ../nbs/02d_earth.ipynb #e23669fc
 EUROSAT_BANDS = ('B01', 'B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08', 'B09', 'B10', 'B11', 'B12', 'B8A') # order in the GeoTIFFs
-EUROSAT_MS_SCALE = 1e-4 # stored integer -> reflectance
 IMAGE_SUFFIXES = {'.tif': 'ms', '.tiff': 'ms', '.jpg': 'rgb', '.jpeg': 'rgb', '.png': 'rgb'}
 EUROSAT_HINT = 'download EuroSAT (github.com/phelber/EuroSAT) and unpack it there'
 
@@ -262,12 +421,10 @@ def read_eurosat_tile(path, bands:str='all')->torch.Tensor:
     path = Path(path)
     ms = IMAGE_SUFFIXES.get(path.suffix.lower()) == 'ms'
     channels = band_index(bands) if ms else check_choice(bands, ('rgb',), 'band set of an RGB image')
-    with reading(path, EUROSAT_HINT):
-        if not ms: return torch.from_numpy(np.asarray(Image.open(path).convert('RGB'), dtype=np.float32) / 255).permute(2, 0, 1)
-        tile = tifffile.imread(path)  # (H, W, 13) uint16
-        if tile.ndim != 3 or tile.shape[-1] != len(EUROSAT_BANDS): raise ValueError(f'expected a 13-band tile (H, W, 13); found {tile.shape}')
-    order = [EUROSAT_BANDS.index(S2_BANDS[i]) for i in channels]
-    return torch.from_numpy(tile[..., order].astype(np.float32) * EUROSAT_MS_SCALE).permute(2, 0, 1)
+    if not ms:
+        with reading(path, EUROSAT_HINT): return torch.from_numpy(np.asarray(Image.open(path).convert('RGB'), dtype=np.float32) / 255).permute(2, 0, 1)
+    tile = read_band_tif(path, EUROSAT_BANDS, EUROSAT_HINT)[..., [EUROSAT_BANDS.index(S2_BANDS[i]) for i in channels]]
+    with reading(path, EUROSAT_HINT): return torch.from_numpy(to_reflectance(tile)[0]).permute(2, 0, 1)
 
 # %% ../nbs/02d_earth.ipynb #1855ddc6
 STAC_SPLITS = {'train': 'train', 'valid': 'validate', 'test': 'test'} # our split -> STAC ml-aoi split folder
@@ -319,24 +476,48 @@ class EuroSAT:
         idx = self.splits[check_choice(split, PairDataset.splits, 'split')]
         return self.images[idx], self.labels[idx]
 
+# %% ../nbs/02d_earth.ipynb #57f2cb48
+def _is_tile(path:Path)->bool: return path.suffix.lower() in IMAGE_SUFFIXES
+def _folders(folder:Path)->list: return [d for d in sorted(Path(folder).iterdir()) if d.is_dir() and not d.name.startswith(('.', '__'))]
+
+def class_root(root)->Path:
+    "The folder of EuroSAT class folders at `root`, or below it through folders that hold a single folder (an unzip folder)."
+    folder = Path(root)
+    while not any(_is_tile(p) for d in _folders(folder) for p in d.iterdir()):
+        inside = _folders(folder)
+        if len(inside) != 1: raise FileNotFoundError(f'no EuroSAT tiles (class folders of {", ".join(IMAGE_SUFFIXES)} files) under {root}'
+                                                     + (f'; it holds {", ".join(d.name for d in inside)}: point root at one of them' if inside else ''))
+        folder = inside[0]
+    return folder
+
+# %% ../nbs/02d_earth.ipynb #24a5b20b
+def read_tiles(paths:list, bands:str='all')->torch.Tensor:
+    "The EuroSAT tiles at `paths` as one float32 tensor (N, C, H, W), filled in place; a tile of another size than the first is an error."
+    first = read_eurosat_tile(paths[0], bands)
+    images = torch.empty(len(paths), *first.shape)
+    for i, path in enumerate(paths):
+        tile = first if i == 0 else read_eurosat_tile(path, bands)
+        if tile.shape != first.shape: raise ValueError(f'{path} is a tile of {tuple(tile.shape)}, {paths[0]} of {tuple(first.shape)}: the tiles of a folder must have one size')
+        images[i] = tile
+    return images
+
 # %% ../nbs/02d_earth.ipynb #1d444911
-def eurosat(root='eurosat/tif', # folder of class folders; relative: under the data root
+def eurosat(root='eurosat/tif', # folder of class folders, or an unzip folder above them; relative: under the data root
             bands:str='all', # band set: 'all' or 'rgb' (RGB images: 'rgb' only)
-            stac=None, # STAC catalogue folder; None: `stac_subset` next to `root` if present; False: stratified split
+            stac=None, # STAC catalogue folder; None: `stac_subset` next to the class folders if present; False: stratified split
             seed:int=0, # seed of the stratified split
            )->EuroSAT:
-    "Read EuroSAT tiles from `<root>/<Class>/<Class>_<n>.<tif|jpg|png>`, with their classes and split."
+    "Read EuroSAT tiles from `<root>/<Class>/<Class>_<n>.<tif|jpg|png>` (or from the class folders `class_root` finds under `root`), with their classes and split."
     check_choice(bands, BAND_SETS, 'band set')
     root = Path(root)
     if not root.is_absolute(): root = data_path(*root.parts, hint=EUROSAT_HINT)
     elif not root.exists(): raise FileNotFoundError(f'EuroSAT folder {root} not found; give the folder of class folders, or a path relative to ${DATA_ENV}')
-    classes = tuple(sorted(d.name for d in root.iterdir() if d.is_dir()))
-    files = [(p, i) for i, cls in enumerate(classes) for p in sorted(Path(root, cls).iterdir(), key=lambda p: (len(p.stem), p.stem))
-             if p.suffix.lower() in IMAGE_SUFFIXES]
-    if not files: raise FileNotFoundError(f'no EuroSAT tiles (class folders of {", ".join(IMAGE_SUFFIXES)} files) under {root}')
+    root = class_root(root)
+    classes = tuple(d.name for d in _folders(root) if any(map(_is_tile, d.iterdir())))
+    files = [(p, i) for i, cls in enumerate(classes) for p in sorted(Path(root, cls).iterdir(), key=lambda p: (len(p.stem), p.stem)) if _is_tile(p)]
     kinds = {IMAGE_SUFFIXES[p.suffix.lower()] for p, _ in files}
     if len(kinds) > 1: raise ValueError(f'{root} mixes 13-band GeoTIFFs and RGB images; point root at one of them')
-    images = torch.stack([read_eurosat_tile(p, bands) for p, _ in files])
+    images = read_tiles([p for p, _ in files], bands)
     labels = torch.tensor([i for _, i in files], dtype=torch.long)
     stems = [p.stem for p, _ in files]
     if stac is None: stac = root.parent/'stac_subset' if (root.parent/'stac_subset').is_dir() else False

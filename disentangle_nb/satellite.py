@@ -7,6 +7,7 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/satellite.html.md"""
 # %% ../nbs/12_satellite.ipynb #db631921
 from __future__ import annotations
 import json, time
+from dataclasses import replace
 from pathlib import Path
 import numpy as np
 import torch
@@ -160,7 +161,7 @@ def region_aucs(run, split:str, t1:int, t2:int, # a run folder, the split whose 
     ds = make_dataset(cfg, split, device)
     scenes = region_of(ds.images, ds.region)
     maps = score_maps(trained, initial_model(cfg, ds.image_shape).to(device), scenes[t1], scenes[t2], queries, ds.k)
-    return query_aucs(maps, region_of(lulc_map(), ds.region).to(device), queries)
+    return query_aucs(maps, region_of(ds.land_cover_map(), ds.region).to(device), queries)
 
 # %% ../nbs/12_satellite.ipynb #e2b30cf0
 def summarise_aucs(per_run:list, # one `region_aucs` per training seed
@@ -184,7 +185,7 @@ def pixel_mi_results(runs:list, split:str='test', t1:int=0, t2:int=4, n_queries:
     "The AUCs of every map on the region of `split`, cross-date (t1 -> t2) and same-date (t1 -> t1), over the runs (training seeds); written to `out` if given."
     start = time.time()
     ds = make_dataset(run_config(runs[0]), split, 'cpu')
-    labels = region_of(lulc_map(), ds.region)
+    labels = region_of(ds.land_cover_map(), ds.region)
     queries = sample_queries(labels > 0, n_queries, query_seed)
     dates = ds.spec.class_names['date']
     res = dict(data=f"{ds.data}; land cover: eo-learn's LULC map of the scene; {n_queries} query pixels drawn uniformly from the {split} region, "
@@ -200,26 +201,27 @@ def pixel_mi_results(runs:list, split:str='test', t1:int=0, t2:int=4, n_queries:
     return res
 
 # %% ../nbs/12_satellite.ipynb #4023630d
-def lulc_image(ax, labels:torch.Tensor, title:str='land cover'):
-    "Draw a land-cover map, one colour per class (tab10, as in the earth chapter), with a legend of the classes present."
+def lulc_image(ax, labels:torch.Tensor|None, title:str='land cover'):
+    "Draw a land-cover map, one colour per class (tab10, as in the earth chapter), with a legend of the classes present; or say there is none."
+    ax.set_title(title, fontsize=8); ax.axis('off')
+    if labels is None: ax.text(0.5, 0.5, 'no land-cover map', ha='center', va='center', fontsize=8); return
     present, cmap = labels.unique().tolist(), plt.get_cmap('tab10')
     ax.imshow(labels.cpu().numpy(), cmap='tab10', vmin=-0.5, vmax=9.5, interpolation='nearest')
     ax.legend([plt.Rectangle((0, 0), 1, 1, color=cmap(i)) for i in present], [LULC_CLASSES[i] for i in present], fontsize=6, loc='lower left', framealpha=0.8)
-    ax.set_title(title, fontsize=8); ax.axis('off')
 
 def plot_pixel_maps(model:SharedMI, ds:Sentinel2Pairs, # a trained stage-1 model and a split of its dataset (for the normalised scene)
                     queries:torch.Tensor, # (Q, 2) query pixels of the whole scene
                     t1:int, t2:int):
-    "The scene (true colour, or NDVI), its land cover and each query's map, from t1 to t2 (top row) and within t1 (bottom row)."
+    "The scene (true colour, or NDVI), its land cover (if known) and each query's map, from t1 to t2 (top row) and within t1 (bottom row)."
     rgb, what = ds.rgb(ds.images), 'NDVI' if ds.variant == 'ndvi' else 'true colour'  # the dataset's own display colours
-    dates, lulc = ds.spec.class_names['date'], lulc_map()
+    dates, lulc = ds.spec.class_names['date'], ds.lulc
     fig, axs = plt.subplots(2, 2 + len(queries), figsize=(2.1 * (2 + len(queries)), 4.7))
     for row, (a, b) in enumerate(((t1, t2), (t1, t1))):
         axs[row, 0].imshow(rgb[b].numpy()); axs[row, 0].set_title(f'{dates[b]}, {what}', fontsize=8); axs[row, 0].axis('off')
         lulc_image(axs[row, 1], lulc)
         for ax, q, m in zip(axs[row, 2:], queries.tolist(), pixel_mi_map(model, ds.images[a], ds.images[b], queries, ds.k)):
             ax.imshow(m.cpu().numpy(), cmap='viridis'); ax.plot(q[1], q[0], 'r+', ms=9, mew=2); ax.axis('off')
-            ax.set_title(f'{tuple(q)} {LULC_CLASSES[lulc[q[0], q[1]]]}\n{dates[a]} -> {dates[b]}', fontsize=7)
+            ax.set_title(f'{tuple(q)}' + ('' if lulc is None else f' {LULC_CLASSES[lulc[q[0], q[1]]]}') + f'\n{dates[a]} -> {dates[b]}', fontsize=7)
     fig.tight_layout()
     return fig
 
@@ -254,11 +256,14 @@ def date_index(date, dates:list)->int:
     raise ValueError(f'unknown date {date!r}: give an index below {len(dates)} or one of {dates[0]} ... {dates[-1]}')
 
 def pixel_map_figure(run, queries:list, # a trained Sentinel-2 run folder; pixels of the scene as 'ROW,COL' strings
-                     t1=0, t2=-1, device='cpu'):
-    "`plot_pixel_maps` of the run's stage 1 on its own scene, for `queries`, from date `t1` to `t2` and within `t1`."
+                     t1=0, t2=-1, device='cpu',
+                     scene=None, # another scene to draw on: an EOPatch folder or a folder of per-date GeoTIFFs; None: the run's own
+                    ):
+    "`plot_pixel_maps` of the run's stage 1 on its own scene or on `scene` (standardised as the run's), for `queries`, from date `t1` to `t2` and within `t1`."
     cfg, model, _ = load_run(run, device)
     if cfg.dataset != 'sentinel2': raise ValueError(f'{run} was trained on {cfg.dataset!r}; pixel maps need a Sentinel-2 run')
     ds = make_dataset(cfg, 'test', device)
+    if scene is not None: ds = make_dataset(replace(cfg, data_options={**cfg.data_options, 'scene': str(scene)}), 'test', device).standardise_as(ds)
     dates, (height, width) = ds.spec.class_names['date'], ds.images.shape[-2:]
     pixels = torch.tensor([parse_pixel(q, height, width) for q in queries])
     return plot_pixel_maps(model, ds, pixels, date_index(t1, dates), date_index(t2, dates))

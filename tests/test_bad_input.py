@@ -1,12 +1,12 @@
 """Bad input and damaged files: each case ends `disentangle-nb` with one line naming the problem (the key, the file),
 a non-zero exit status and no traceback, and leaves every file of the run folder as it was."""
-import gzip, os, shutil, subprocess, sys
+import gzip, json, os, shutil, subprocess, sys
 from pathlib import Path
 import h5py, numpy as np, pytest, tifffile
 from disentangle_nb.core import DataFileError, data_root
 from disentangle_nb.cli import main
 from disentangle_nb.runs import checkpoint_paths, load_weights, read_history
-from disentangle_nb.earth import eurosat
+from disentangle_nb.earth import eurosat, write_eopatch
 
 CLI = str(Path(sys.executable).parent/'disentangle-nb')
 REAL = data_root()  # the shared data, for the cases that cut a copy of a real file
@@ -138,7 +138,7 @@ def test_damaged_data_file(capsys, tmp_path, monkeypatch, dataset, sets, setup, 
     assert files(root) == before and not (tmp_path/'run').exists()
 
 EUROSAT_CASES = {'eurosat tile cut short': (lambda p: cut(p), 'cannot be read ('),
-                 'eurosat tile of 3 bands': (lambda p: tifffile.imwrite(p, np.zeros((64, 64, 3), np.uint16)), 'expected a 13-band tile (H, W, 13); found (64, 64, 3)')}
+                 'eurosat tile of 3 bands': (lambda p: tifffile.imwrite(p, np.zeros((64, 64, 3), np.uint16)), 'expected 13 bands (B01, B02, B03, B04, B05, B06, B07, B08, B09, B10, B11, B12, B8A) on the last or first axis; found shape (64, 64, 3)')}
 
 @pytest.mark.parametrize('damage, problem', EUROSAT_CASES.values(), ids=EUROSAT_CASES)
 def test_damaged_eurosat_tile(tmp_path, damage, problem):
@@ -150,6 +150,23 @@ def test_damaged_eurosat_tile(tmp_path, damage, problem):
     message = str(e.value)
     assert message.startswith(f"{tmp_path/'River'/'River_2.tif'} cannot be read (") and problem in message and '\n' not in message
     assert 'delete it and download EuroSAT' in message
+
+# --- a user's own Sentinel-2 scene (data option `scene`): an EOPatch written by the test, of the wrong bands, units or dates
+def scene(root:Path, shape=(3, 40, 40, 13), value=0.1)->Path:
+    return write_eopatch(root/'scene', np.full(shape, value, np.float32), [f'2017-05-{d:02d}' for d in range(1, shape[0] + 1)])
+
+SCENE_CASES = {  # setup(root) -> the scene folder, what the message must say
+    'scene of 12 bands': (lambda r: scene(r, (3, 40, 40, 12)), 'BANDS-S2-L1C.npy cannot be read (expected shape (3, any, any, 13); found (3, 40, 40, 12))'),
+    'scene of digital numbers as floats': (lambda r: scene(r, value=1234.), 'float reflectance from 1234 to 1234, outside the reflectance range [0, 6.55]; digital numbers stored as floats?'),
+    'scene of one date': (lambda r: scene(r, (1, 40, 40, 13)), '1 of the 1 dates of the scene have a cloud fraction <= max_cloud=1: pairs need two dates'),
+    'scene not found': (lambda r: r/'nowhere', 'scene folder'),
+}
+
+@pytest.mark.parametrize('setup, problem', SCENE_CASES.values(), ids=SCENE_CASES)
+def test_bad_own_scene(capsys, tmp_path, setup, problem):
+    options = json.dumps(dict(scene=str(setup(tmp_path)), variant='all', k=16))
+    assert_one_line(*cli(capsys, *train_args(tmp_path/'run', 'sentinel2', f'data_options={options}')), problem)
+    assert not (tmp_path/'run').exists()
 
 # --- checkpoints and run folders
 @pytest.fixture(scope='module')
