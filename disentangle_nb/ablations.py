@@ -1,4 +1,4 @@
-"""The paper's Tables 6-7 on our data: stage 1 retrained without each of its parts, switched shared representations, the global term, the local term, the L1 term, and what its shared representation reads then. One command, `disentangle-nb ablate`, one results file and one figure per dataset and preset.
+r"""The paper's Tables 6-7 and Figure 5 on our data: each stage retrained without each of its parts (switched shared representations, the global, local and L1 terms; stage 2's global and local terms), one field swept over values ($\lambda_{adv}$; the independence term), and what the representations read then. Two commands, `disentangle-nb ablate` and `disentangle-nb sweep`, one results file and one figure each.
 
 Docs: https://disentangle-nb.github.io/disentangle_nb/ablations.html.md"""
 
@@ -6,31 +6,39 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/ablations.html.md"""
 
 # %% ../nbs/10b_ablations.ipynb #981d70c1
 from __future__ import annotations
-import json
+import json, shutil
+from functools import partial
 from pathlib import Path
 import matplotlib.pyplot as plt
 from .core import *
 from .probes import PROTOCOLS, PROBE_SEEDS
-from .experiments import train_variant, variant_row
+from .runs import STAGE2_FIELDS, config_value, resolve_config, train
+from .experiments import variant_dir, variant_row
 
 # %% auto #0
-__all__ = ['ABLATIONS', 'ABLATION_PROTOCOLS', 'PAPER_DIRECTIONS', 'format_ablations', 'plot_ablations', 'ablate',
-           'direction_sentences']
+__all__ = ['ABLATIONS', 'EXCLUSIVE_ABLATIONS', 'ABLATION_PARTS', 'ABLATION_PROTOCOLS', 'PAPER_DIRECTIONS', 'PAPER_SWEET_SPOT',
+           'format_study', 'plot_ablations', 'trained_row', 'study', 'ablate', 'direction_sentences', 'plot_sweep',
+           'sweep', 'sweep_sentences']
 
 # %% ../nbs/10b_ablations.ipynb #9dee444e
 ABLATIONS = {'baseline': {}, 'non_ssr': dict(switched=False), 'gamma0': dict(gamma=0.0), 'alpha0': dict(alpha=0.0), 'beta0': dict(beta=0.0)}
+EXCLUSIVE_ABLATIONS = {'baseline': {}, 'alpha_ex0': dict(alpha_ex=0.0), 'beta_ex0': dict(beta_ex=0.0)} # stage 2's terms, on the preset's stage 1
+ABLATION_PARTS = {'shared': ABLATIONS, 'exclusive': EXCLUSIVE_ABLATIONS} # part -> its rows
 ABLATION_PROTOCOLS = ('linear', 'ours') # the linear probe first: it is the floor the Table V probe must reach
 
 # %% ../nbs/10b_ablations.ipynb #277fa2fb
-def format_ablations(results:dict, protocol:str='ours', rep:str='S_X')->str:
-    "The ablation table as text: accuracy (%) of each factor from `rep` and both distances to ideal, a line per row."
+def format_study(results:dict, protocol:str='ours', rep:str='S_X')->str:
+    "A study's table as text: accuracy (%) of each factor from `rep`, the distances to ideal and each stage's ms per iteration, a line per row."
     rows = results['rows']
     factors, reps = list(rows[0]['accuracy'][protocol][rep]), list(rows[0]['distance_to_ideal'][protocol])
-    lines = [f"{'row':10}" + ''.join(f'{rep + " " + f:>26}' for f in factors) + ''.join(f'{"distance " + r:>14}' for r in reps)]
+    stages = list(rows[0].get('seconds_per_iteration', {}))
+    width = max(10, *(len(r['variant']) + 1 for r in rows))
+    lines = [f"{'row':{width}}" + ''.join(f'{rep + " " + f:>26}' for f in factors) + ''.join(f'{"distance " + r:>14}' for r in reps)
+             + ''.join(f'{s + " ms/it":>16}' for s in stages)]
     for r in rows:
         acc, dist = r['accuracy'][protocol][rep], r['distance_to_ideal'][protocol]
-        lines.append(f"{r['variant']:10}" + ''.join(f"{100 * acc[f]['mean']:>20.1f} ± {100 * acc[f]['sd']:<3.1f}" for f in factors)
-                     + ''.join(f'{dist[x]:>14.3f}' for x in reps))
+        lines.append(f"{r['variant']:{width}}" + ''.join(f"{100 * acc[f]['mean']:>20.1f} ± {100 * acc[f]['sd']:<3.1f}" for f in factors)
+                     + ''.join(f'{dist[x]:>14.3f}' for x in reps) + ''.join(f"{1000 * r['seconds_per_iteration'][s]:>16.0f}" for s in stages))
     return '\n'.join(lines)
 
 # %% ../nbs/10b_ablations.ipynb #e6e7c96e
@@ -47,47 +55,131 @@ def plot_ablations(results:dict, protocol:str='ours', rep:str='S_X'):
         ax.axhline(ideal[f], ls=':', color=f'C{j}', lw=1.2)
     ax.set_xticks(range(len(rows)), [r['variant'] for r in rows]); ax.set_ylim(0, 1.05)
     ax.set_ylabel(f'accuracy from {rep} ({protocol} probe)')
-    ax.set_title(f"{results['dataset']}, preset {results['preset']}: stage-1 ablations (dotted: ideal)", fontsize=9)
+    ax.set_title(f"{results['dataset']}, preset {results['preset']}: ablations, read from {rep} (dotted: ideal)", fontsize=9)
     ax.legend(fontsize=7, loc='upper right'); fig.tight_layout()
     return fig
 
 # %% ../nbs/10b_ablations.ipynb #4a4b0e0b
-def ablate(dataset:str='cmnist', preset:str='quick', root='runs/ablations', rows:dict=ABLATIONS, path=None, # default figures/ablations_<dataset>_<preset>.json
-           protocols=ABLATION_PROTOCOLS, seeds=PROBE_SEEDS, out=echo)->dict:
-    "Stage 1 of each row of `rows` trained and probed; the results file (rows in order, each with its hardware and time), written after each row."
-    path = Path(path or f'figures/ablations_{dataset}_{preset}.json')
+def trained_row(name:str, overrides:dict, root, # the study's folder, <root>/<dataset>_<preset>
+                dataset:str, preset:str, stage:str='shared', # 'shared': stage 1 alone; 'both': both stages
+                progress:bool=True)->Path:
+    "The run folder of one row of a study, trained where it is not yet; rows changing only `STAGE2_FIELDS` start from the preset's stage 1."
+    root = Path(root)
+    if not set(overrides) <= set(STAGE2_FIELDS):
+        out = variant_dir(root, name)
+        train(resolve_config(dataset, preset, overrides), out, stage, resume=(out/'checkpoints').exists(), progress=progress)
+        return out
+    base = root/'stage1'
+    if not (base/'shared.pth').exists():
+        train(resolve_config(dataset, preset), base, 'shared', resume=(base/'checkpoints').exists(), progress=progress)
+    if stage == 'shared': return base
+    out = variant_dir(root, name)
+    out.mkdir(parents=True, exist_ok=True)
+    for f in ('shared.pth', 'history.csv'):
+        if not (out/f).exists(): shutil.copy(base/f, out/f)
+    if not (out/'exclusive.pth').exists():
+        train(resolve_config(dataset, preset, overrides), out, 'exclusive', resume=(out/'checkpoints').exists(), progress=progress)
+    return out
+
+# %% ../nbs/10b_ablations.ipynb #7178053a
+def study(rows:dict, # row name -> its overrides of the preset
+          path, dataset:str='cmnist', preset:str='quick', root='runs/studies', stage:str='shared',
+          plot=plot_ablations, # plot(results, protocol) -> the figure saved beside the results file
+          protocols=ABLATION_PROTOCOLS, seeds=PROBE_SEEDS, out=echo, **about)->dict:
+    "Each row of `rows` trained (stage 1, or both stages) and probed; the results file (rows in order, with `about`), written after each row."
+    path = Path(path)
     done = {r['variant']: r for r in json.loads(path.read_text())['rows']} if path.exists() else {}
-    results = dict(dataset=dataset, preset=preset, protocols=list(protocols), probe_seeds=len(seeds), rows=[])
+    results = dict(dataset=dataset, preset=preset, stage=stage, **about, protocols=list(protocols), probe_seeds=len(seeds), rows=[])
     for name, overrides in rows.items():
         if name in done: out(f'{name}: in {path} already, skipped')
         else:
             with phase(name, out=out):
-                run = train_variant(name, Path(root)/f'{dataset}_{preset}', dataset, preset, rows, progress=True)
-                done[name] = {**variant_row(name, run, protocols={p: PROTOCOLS[p] for p in protocols}, seeds=seeds), 'overrides': overrides}
+                run = trained_row(name, overrides, Path(root)/f'{dataset}_{preset}', dataset, preset, stage)
+                done[name] = {**variant_row(name, run, protocols={p: PROTOCOLS[p] for p in protocols}, seeds=seeds, exclusive=stage == 'both'),
+                              'overrides': overrides}
         results['rows'].append(done[name])
         path.parent.mkdir(parents=True, exist_ok=True); path.write_text(json.dumps(results, indent=1))
-    plot_ablations(results, protocols[-1]).savefig(path.with_suffix('.png'), dpi=130, bbox_inches='tight'); plt.close('all')
+    plot(results, protocols[-1]).savefig(path.with_suffix('.png'), dpi=130, bbox_inches='tight'); plt.close('all')
     out(f"wrote {path} and {path.with_suffix('.png')}")
     return json.loads(path.read_text())
 
+def ablate(dataset:str='cmnist', preset:str='quick', root='runs/studies', rows:dict|None=None, # default: the part's rows
+           path=None, # default figures/ablations[_exclusive]_<dataset>_<preset>.json
+           protocols=ABLATION_PROTOCOLS, seeds=PROBE_SEEDS, out=echo, part:str='shared')->dict:
+    "The ablation study of stage 1 (`part='shared'`, judged on S_X) or of stage 2 (`part='exclusive'`, judged on E_X)."
+    rows = rows or ABLATION_PARTS[check_choice(part, ABLATION_PARTS, 'part')]
+    path = path or f"figures/ablations{'' if part == 'shared' else '_' + part}_{dataset}_{preset}.json"
+    stage, rep = ('shared', 'S_X') if part == 'shared' else ('both', 'E_X')
+    return study(rows, path, dataset, preset, root, stage, partial(plot_ablations, rep=rep), protocols, seeds, out, part=part)
+
 # %% ../nbs/10b_ablations.ipynb #e2cbfab7
-PAPER_DIRECTIONS = { # row -> (what is measured on S_X (colored MNIST's factors), the direction the paper reports against the baseline, its words)
-    'non_ssr': ('background_color', 'up', 'without switching, the background colour becomes readable from S_X'),
-    'beta0': ('digit', 'down', 'the local term carries the shared information: without it S_X reads the digit worse'),
-    'alpha0': ('distance', 'up', 'every loss term helps: without the global term S_X is further from the ideal'),
-    'gamma0': ('distance', 'up', 'every loss term helps: without the L1 term S_X is further from the ideal')}
+PAPER_DIRECTIONS = { # row -> (the representation, what is measured on it (colored MNIST's factors), the paper's direction against the baseline, its words)
+    'non_ssr': ('S_X', 'background_color', 'up', 'without switching, the background colour becomes readable from S_X'),
+    'beta0': ('S_X', 'digit', 'down', 'the local term carries the shared information: without it S_X reads the digit worse'),
+    'alpha0': ('S_X', 'distance', 'up', 'every loss term helps: without the global term S_X is further from the ideal'),
+    'gamma0': ('S_X', 'distance', 'up', 'every loss term helps: without the L1 term S_X is further from the ideal'),
+    'alpha_ex0': ('E_X', 'distance', 'up', 'stage 2 needs both of its terms: without the global term E_X is further from the ideal'),
+    'beta_ex0': ('E_X', 'distance', 'up', 'stage 2 needs both of its terms: without the local term E_X is further from the ideal')}
 
 def direction_sentences(results:dict, protocol:str='ours', directions:dict=PAPER_DIRECTIONS)->list:
-    "For each ablation row with a paper direction: the paper's words, our baseline and row values, and whether the direction agrees."
+    "For each row of a study with a paper direction: the paper's words, our baseline and row values, and whether the direction agrees."
     rows = {r['variant']: r for r in results['rows']}
-    def value(row, what): return (row['distance_to_ideal'][protocol]['S_X'] if what == 'distance'
-                                  else row['accuracy'][protocol]['S_X'][what]['mean'])
+    def value(row, rep, what): return (row['distance_to_ideal'][protocol][rep] if what == 'distance'
+                                       else row['accuracy'][protocol][rep][what]['mean'])
     out = []
-    for name, (what, way, words) in directions.items():
+    for name, (rep, what, way, words) in directions.items():
         if name not in rows: continue
-        base, ablated = value(rows['baseline'], what), value(rows[name], what)
-        label, fmt = ('distance of S_X to the ideal', '.3f') if what == 'distance' else (f'{what} from S_X', '.1%')
+        base, ablated = value(rows['baseline'], rep, what), value(rows[name], rep, what)
+        label, fmt = (f'the distance of {rep} to the ideal', '.3f') if what == 'distance' else (f'{what} from {rep}', '.1%')
         agrees = (ablated > base) == (way == 'up')
         out.append(f"**{name}**: the paper: {words}. Here {label} goes from {base:{fmt}} (baseline) to {ablated:{fmt}}: "
                    f"{'the same direction' if agrees else 'the opposite direction'}.")
+    return out
+
+# %% ../nbs/10b_ablations.ipynb #eaaffe75
+def plot_sweep(results:dict, protocol:str='ours', rep:str='E_X'):
+    "Accuracy of each factor from `rep` (mean ± sd over probe seeds) at each point of a sweep, the ideal dotted, stage 2's ms/it under each value."
+    rows, param = results['rows'], results['param']
+    factors, ideal = list(rows[0]['accuracy'][protocol][rep]), rows[0]['ideal'][rep]
+    fig, ax = plt.subplots(figsize=(1.6 + 1.0 * len(rows), 3.2))
+    xs = range(len(rows))
+    for j, f in enumerate(factors):
+        acc = [r['accuracy'][protocol][rep][f] for r in rows]
+        ax.errorbar(xs, [a['mean'] for a in acc], [a['sd'] for a in acc], marker='o', capsize=3, label=f, color=f'C{j}')
+        ax.axhline(ideal[f], ls=':', color=f'C{j}', lw=1.2)
+    ax.set_xticks(xs, [f"{r['overrides'][param]}\n{1000 * r['seconds_per_iteration']['exclusive']:.0f} ms/it" for r in rows], fontsize=7)
+    ax.set_xlabel(param); ax.set_ylim(0, 1.05); ax.set_ylabel(f'accuracy from {rep} ({protocol} probe)')
+    ax.set_title(f"{results['dataset']}, preset {results['preset']}, training seed {rows[0]['config']['seed']}: {param} (dotted: ideal)", fontsize=9)
+    ax.legend(fontsize=7); fig.tight_layout()
+    return fig
+
+def sweep(param:str, values:list, dataset:str='cmnist', preset:str='quick', root='runs/studies',
+          path=None, # default figures/<param>_<dataset>_<preset>.json
+          protocols=ABLATION_PROTOCOLS, seeds=PROBE_SEEDS, out=echo)->dict:
+    "The study of one configuration field at each of `values` (text or values, checked against the field), both stages trained at each."
+    rows = {f'{param}={v}': {param: v} for v in (config_value(param, v) for v in values)}
+    return study(rows, path or f'figures/{param}_{dataset}_{preset}.json', dataset, preset, root, 'both', plot_sweep, protocols, seeds, out, param=param)
+
+# %% ../nbs/10b_ablations.ipynb #2703ab87
+PAPER_SWEET_SPOT = (0.01, 0.025) # the lambda_adv range of the paper's best trade-off (Figure 5)
+
+def sweep_sentences(results:dict, protocol:str='ours', rep:str='E_X', sweet_spot:tuple=PAPER_SWEET_SPOT)->list:
+    "Each point of a lambda_adv sweep against its first: the shared factors from `rep` (the paper: lower), the exclusive ones (lower only past the sweet spot)."
+    rows, param = results['rows'], results['param']
+    ideal = rows[0]['ideal']
+    shared = [f for f in ideal[rep] if ideal['S_X'][f] > ideal[rep][f]]
+    def acc(r, f): return r['accuracy'][protocol][rep][f]['mean']
+    first, lo_hi = rows[0], sweet_spot
+    out = []
+    for r in rows[1:]:
+        v, parts = r['overrides'][param], []
+        for f in ideal[rep]:
+            if f in shared: way, said = acc(r, f) < acc(first, f), 'the paper: lower'
+            else: way, said = (acc(r, f) < acc(first, f) - 0.02) == (v > lo_hi[1]), f'the paper: lower only past {lo_hi[1]}'
+            parts.append(f"{f} {acc(r, f):.1%} against {acc(first, f):.1%} ({said}; {'the same' if way else 'not the same'})")
+        out.append(f"**{param} = {v}**: from {rep}, " + '; '.join(parts) + f"; distance to the ideal {r['distance_to_ideal'][protocol][rep]:.3f}.")
+    best = min(rows, key=lambda r: r['distance_to_ideal'][protocol][rep])
+    v = best['overrides'][param]
+    out.append(f"Nearest the ideal here: {param} = {v} (distance {best['distance_to_ideal'][protocol][rep]:.3f}); the paper's best lies in "
+               f"{lo_hi[0]}-{lo_hi[1]}: {'inside' if lo_hi[0] <= v <= lo_hi[1] else 'outside'} it.")
     return out

@@ -14,18 +14,18 @@ from .estimators import mi_staircase, plot_staircase, staircase_estimators, stai
 from .runs import PRESETS, DATASETS, STAGES, config_value, resolve_config, train, read_history
 from .shared_stage import NonFiniteTerm
 from .performance import benchmark, hardware_name
-from .core import default_device, hardware, interactive
+from .core import check_choice, default_device, hardware, interactive
 from .data import download_mnist
 from .evaluation import evaluate_run
 from .demo import demo, repeat, report
 from .satellite import pixel_map_figure
-from .ablations import ABLATIONS, ablate
+from .ablations import ABLATION_PARTS, ablate, sweep
 
 # %% auto #0
 __all__ = ['DOWNLOADS', 'run_staircase', 'add_staircase_command', 'parse_overrides', 'stage_speeds', 'run_train',
            'add_train_command', 'run_bench', 'add_bench_command', 'run_demo', 'add_demo_command', 'run_evaluate',
-           'run_report', 'add_run_folder_commands', 'run_pixel_map', 'add_pixel_map_command', 'add_ablate_command',
-           'add_download_command', 'parser', 'main']
+           'run_report', 'add_run_folder_commands', 'run_pixel_map', 'add_pixel_map_command', 'add_study_arguments',
+           'run_ablate', 'add_ablate_command', 'add_download_command', 'parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #2c7a695a
 def run_staircase(args)->dict:
@@ -193,15 +193,32 @@ def add_pixel_map_command(commands):
     m.set_defaults(func=run_pixel_map)
 
 # %% ../nbs/90_cli.ipynb #16cfa5d8
-def add_ablate_command(commands):
-    "Add the `ablate` subcommand to the subparsers `commands`."
-    a = commands.add_parser('ablate', help="stage 1 without each of its parts (the paper's Tables 6-7): one results file and one figure")
+def add_study_arguments(a, results:str):
+    "The arguments every study command has: dataset, preset, where its rows are trained, its results file."
     a.add_argument('--dataset', choices=list(DATASETS), default='cmnist')
     a.add_argument('--preset', choices=list(PRESETS), default='quick')
-    a.add_argument('--rows', nargs='+', choices=list(ABLATIONS), default=list(ABLATIONS), metavar='ROW', help=f"subset of: {', '.join(ABLATIONS)}")
-    a.add_argument('--root', default='runs/ablations', help='where the rows are trained (<root>/<dataset>_<preset>/<row>)')
-    a.add_argument('--out', default=None, help='results file (default figures/ablations_<dataset>_<preset>.json; the figure beside it)')
-    a.set_defaults(func=lambda args: ablate(args.dataset, args.preset, args.root, {r: ABLATIONS[r] for r in args.rows}, args.out))
+    a.add_argument('--root', default='runs/studies', help='where the rows are trained (<root>/<dataset>_<preset>/<row>, stage 1 of stage-2 rows in .../stage1)')
+    a.add_argument('--out', default=None, help=f'results file (default figures/{results}_<dataset>_<preset>.json; the figure beside it)')
+
+def run_ablate(args)->dict:
+    "Run the `ablate` command: the named rows (default all) of one part."
+    rows = ABLATION_PARTS[args.part]
+    names = args.rows or list(rows)
+    return ablate(args.dataset, args.preset, args.root, {r: rows[check_choice(r, rows, f'{args.part} ablation row')] for r in names}, args.out, part=args.part)
+
+def add_ablate_command(commands):
+    "Add the `ablate` and `sweep` subcommands to the subparsers `commands`."
+    a = commands.add_parser('ablate', help="each stage without each of its parts (the paper's Tables 6-7): one results file and one figure")
+    add_study_arguments(a, 'ablations[_exclusive]')
+    a.add_argument('--part', choices=list(ABLATION_PARTS), default='shared', help="stage 1's rows (shared, judged on S_X) or stage 2's (exclusive, on E_X)")
+    a.add_argument('--rows', nargs='+', default=None, metavar='ROW',
+                   help='; '.join(f"{p}: {', '.join(rows)}" for p, rows in ABLATION_PARTS.items()) + ' (default all of the part)')
+    a.set_defaults(func=run_ablate)
+    s = commands.add_parser('sweep', help="one configuration field at several values (e.g. lambda_adv, the paper's Figure 5): one results file and one figure")
+    add_study_arguments(s, '<param>')
+    s.add_argument('--param', required=True, help='a configuration field (any key of --set)')
+    s.add_argument('--values', nargs='+', required=True, help='its values, checked against the field')
+    s.set_defaults(func=lambda args: sweep(args.param, args.values, args.dataset, args.preset, args.root, args.out))
 
 # %% ../nbs/90_cli.ipynb #df608ffc
 DOWNLOADS = {'mnist': download_mnist}

@@ -91,26 +91,26 @@ class ExclusiveMI(nn.Module):
     def __init__(self, shared:SharedMI, # the trained stage-1 model; its encoders are frozen
                  e_dim:int=8, width:int=64, stat_hidden:int=512,
                  share_weights:bool=False, # one set of networks for X and Y (single-domain data)
-                 alpha:float=0.5, beta:float=1.0,
+                 alpha_ex:float=0.5, beta_ex:float=1.0, # weights of the global and local terms (the paper's alpha_ex, beta_ex)
                  lambda_adv:float=0.02, # the weight of the independence term (the paper's lambda_adv)
                  estimator:str='jsd', # the MI bound of every MI term: a name in `BOUNDS`
                  negatives:str='one', # product-of-marginals samples per map, as in stage 1
                  independence:str='adversary', # how E is made independent of S: a name in `INDEPENDENCE`
                 ):
         super().__init__()
-        for k, v in dict(alpha=alpha, beta=beta, lambda_adv=lambda_adv).items():
+        for k, v in dict(alpha_ex=alpha_ex, beta_ex=beta_ex, lambda_adv=lambda_adv).items():
             if v < 0: raise ValueError(f'{k} must be >= 0, got {v}')
-        if alpha == 0 and beta == 0: raise ValueError('alpha and beta are both 0: stage 2 would have no MI term')
+        if alpha_ex == 0 and beta_ex == 0: raise ValueError('alpha_ex and beta_ex are both 0: stage 2 would have no MI term')
         check_choice(estimator, list(BOUNDS), 'estimator'); check_choice(independence, list(INDEPENDENCE), 'independence')
-        self.alpha, self.beta, self.lambda_adv, self.estimator = alpha, beta, lambda_adv, estimator
+        self.alpha, self.beta, self.lambda_adv, self.estimator = alpha_ex, beta_ex, lambda_adv, estimator
         self.negatives = NEGATIVES[check_choice(negatives, list(NEGATIVES), 'negatives')]
         self.shared = shared.encoders.requires_grad_(False).eval()
         enc = self.shared[0]
         self.encoders = view_pair(lambda: Encoder(enc.in_ch, enc.img_size, width, e_dim), share_weights)
         c_shared, h, w = enc.map_shape
         map_shape, r_dim = (c_shared + self.encoders[0].map_shape[0], h, w), enc.rep_dim + e_dim
-        self.global_nets = view_pair(lambda: GlobalStatNet(map_shape, r_dim, stat_hidden), share_weights) if alpha > 0 else None
-        self.local_nets = view_pair(lambda: LocalStatNet(map_shape[0], r_dim, stat_hidden), share_weights) if beta > 0 else None
+        self.global_nets = view_pair(lambda: GlobalStatNet(map_shape, r_dim, stat_hidden), share_weights) if alpha_ex > 0 else None
+        self.local_nets = view_pair(lambda: LocalStatNet(map_shape[0], r_dim, stat_hidden), share_weights) if beta_ex > 0 else None
         self.independence = view_pair(lambda: INDEPENDENCE[independence](enc.rep_dim, e_dim), share_weights)
         self.bounds = mi_bounds(self, estimator)
 

@@ -20,7 +20,8 @@ from . import metrics  # registers the post-hoc I(S;E) that write_independence m
 # %% auto #0
 __all__ = ['RUN_FIGURES', 'CMNIST_TARGETS', 'LONG_VARIANTS', 'VARIANT_COLUMNS', 'publish_figures', 'load_results',
            'describe_results', 'pct', 'check_targets', 'format_targets', 'adversary_free', 'write_independence',
-           'variant_dir', 'train_variant', 'variant_row', 'write_variants', 'format_variants', 'plot_variants']
+           'variant_dir', 'train_variant', 'seconds_per_iteration', 'variant_row', 'write_variants', 'format_variants',
+           'plot_variants']
 
 # %% ../nbs/10_experiments.ipynb #3bf0b665
 RUN_FIGURES = ('disentanglement', 'probe_capacity', 'retrieval', 'recombination')
@@ -115,17 +116,25 @@ def _seconds_at(run, iteration:int)->float:
     "Training time of stage 1 up to `iteration`, from the run's history."
     return next(float(r['seconds']) for r in read_history(Path(run)/'history.csv') if r['stage'] == 'shared' and int(r['iteration']) == iteration)
 
+def seconds_per_iteration(run)->dict:
+    "Training seconds per iteration of each stage of a run, from the last row of its history (validation included)."
+    last = {r['stage']: r for r in read_history(Path(run)/'history.csv')}
+    return {stage: float(r['seconds']) / int(r['iteration']) for stage, r in last.items()}
+
 def variant_row(name:str, run, iteration:int|None=None, # a snapshot's iteration; None: the run's final stage-1 weights
                 protocols:dict|None=None, # name -> `ProbeProtocol`; default: `ours` and `paper`
-                seeds=(0, 1, 2))->dict:
-    "Probe accuracies of S_X, S_Y of a variant's stage-1 weights under each protocol, with what produced them."
+                seeds=(0, 1, 2),
+                exclusive:bool=False, # probe stage 2's E as well (the run's final weights of both stages)
+               )->dict:
+    "Probe accuracies of S_X, S_Y (and E_X, E_Y) of a variant's weights under each protocol, with what produced them."
     protocols = protocols or {p: PROTOCOLS[p] for p in ('ours', 'paper')}
     cfg = run_config(run)
     iteration = iteration or cfg.shared_iters
     weights = Path(run)/('shared.pth' if iteration == cfg.shared_iters else f'snapshots/shared_{iteration}.pth')
-    table = evaluate_run(run, protocols=protocols, seeds=seeds, loaded=load_run(run, 'cpu', shared_weights=weights))
+    table = evaluate_run(run, protocols=protocols, seeds=seeds, loaded=load_run(run, 'cpu', shared_weights=None if exclusive else weights))
     return dict(variant=name, run=Path(run).name, iterations=iteration, train_seconds=_seconds_at(run, iteration), hardware=hardware(),
-                config={k: getattr(cfg, k) for k in ('lr', 'gamma', 'negatives', 'width', 'stat_hidden', 'batch_size')},
+                seconds_per_iteration=seconds_per_iteration(run),
+                config={k: getattr(cfg, k) for k in ('lr', 'gamma', 'negatives', 'width', 'stat_hidden', 'batch_size', 'seed')},
                 accuracy={p: table.accuracy(p) for p in protocols}, distance_to_ideal={p: table.distance_to_ideal(p) for p in protocols},
                 ideal=table.ideal, probe_seeds=len(seeds), data=table.data)
 

@@ -24,13 +24,13 @@ from .shared_stage import *
 from .exclusive_stage import *
 
 # %% auto #0
-__all__ = ['PRESETS', 'FIELD_TYPES', 'CONFIG_BOUNDS', 'CONFIG_CHOICES', 'TYPE_WORDS', 'COMPARE', 'HISTORY_COLUMNS',
-           'KEEP_CHECKPOINTS', 'CHECKPOINT_KEYS', 'CHECKPOINT_HINT', 'STAGES', 'TrainConfig', 'as_type', 'config_value',
-           'option_value', 'resolve_config', 'check_config', 'make_dataset', 'stage_cb', 'HistoryLogger',
-           'read_history', 'truncate_history', 'rng_states', 'set_rng_states', 'atomic_save', 'load_weights',
-           'checkpoint_paths', 'Checkpointer', 'read_checkpoint', 'restore', 'Snapshots', 'distributed_pair_loaders',
-           'distributed_kwargs', 'run_stage', 'check_resumable', 'train', 'trained_stage1', 'EpochLines',
-           'show_progress', 'run_config', 'load_run']
+__all__ = ['PRESETS', 'STAGE2_FIELDS', 'FIELD_TYPES', 'CONFIG_BOUNDS', 'CONFIG_CHOICES', 'TYPE_WORDS', 'COMPARE',
+           'HISTORY_COLUMNS', 'KEEP_CHECKPOINTS', 'CHECKPOINT_KEYS', 'CHECKPOINT_HINT', 'STAGES', 'TrainConfig',
+           'as_type', 'config_value', 'option_value', 'resolve_config', 'check_config', 'make_dataset', 'stage_cb',
+           'HistoryLogger', 'read_history', 'truncate_history', 'rng_states', 'set_rng_states', 'atomic_save',
+           'load_weights', 'checkpoint_paths', 'Checkpointer', 'read_checkpoint', 'restore', 'Snapshots',
+           'distributed_pair_loaders', 'distributed_kwargs', 'run_stage', 'check_resumable', 'train', 'trained_stage1',
+           'EpochLines', 'show_progress', 'run_config', 'load_run']
 
 # %% ../nbs/08_runs.ipynb #05405b97
 @dataclass
@@ -48,9 +48,11 @@ class TrainConfig:
     e_dim:int = 64 # exclusive representation size
     stat_hidden:int = 512 # width of the statistics networks
     share_weights:bool = True # one set of networks for X and Y
-    alpha:float = 0.5 # global MI weight
-    beta:float = 1.0 # local MI weight
+    alpha:float = 0.5 # stage 1's global MI weight (the paper's alpha_sh)
+    beta:float = 1.0 # stage 1's local MI weight (beta_sh)
     gamma:float = 0.1 # L1 weight between S_X and S_Y (stage 1)
+    alpha_ex:float = 0.5 # stage 2's global MI weight (alpha_ex)
+    beta_ex:float = 1.0 # stage 2's local MI weight (beta_ex)
     lambda_adv:float = 0.02 # weight of stage 2's independence term (the paper's adversarial weight)
     switched:bool = True # switched shared representations (SSR)
     estimator:str = 'jsd' # MI bound of both stages: a name in `BOUNDS`
@@ -66,13 +68,14 @@ PRESETS = {
                   stat_hidden=256, lr=5e-4, lr_disc=5e-4, gamma=1.0),
 }
 PRESETS['long'] = {**PRESETS['quick'], 'shared_iters': 6000, 'exclusive_iters': 3000, 'iters_per_epoch': 500}  # quick's networks, longer
+STAGE2_FIELDS = ('e_dim', 'exclusive_iters', 'alpha_ex', 'beta_ex', 'lambda_adv', 'independence', 'lr_disc') # read by stage 2 alone: changing them keeps stage 1
 
 # %% ../nbs/08_runs.ipynb #8505d833
 FIELD_TYPES = typing.get_type_hints(TrainConfig) # field -> int, float, bool, str or dict
 CONFIG_BOUNDS = {'batch_size': ('>=', 2), # field -> (comparison, bound) its value must satisfy
                  **dict.fromkeys(('shared_iters', 'exclusive_iters', 'iters_per_epoch', 'valid_batches', 'width', 's_dim', 'e_dim',
                                   'stat_hidden', 'lr', 'lr_disc'), ('>', 0)),
-                 **dict.fromkeys(('alpha', 'beta', 'gamma', 'lambda_adv'), ('>=', 0))}
+                 **dict.fromkeys(('alpha', 'beta', 'gamma', 'alpha_ex', 'beta_ex', 'lambda_adv'), ('>=', 0))}
 CONFIG_CHOICES = {'dataset': DATASETS, 'estimator': BOUNDS, 'negatives': NEGATIVES, 'independence': INDEPENDENCE} # field -> its valid names
 TYPE_WORDS = {int: 'an integer', float: 'a finite number', bool: 'true or false', str: 'a string', dict: 'a JSON object such as {"pairing": "class"}'}
 COMPARE = {'>': operator.gt, '>=': operator.ge}
