@@ -18,14 +18,15 @@ from .core import *
 from .estimators import dime
 from .networks import Encoder, conv_out, encoder_depth
 from .shared_stage import SharedMI, shared_learner, stage_dls
-from .probes import PROTOCOLS, PROBE_SEEDS
+from .probes import PROTOCOLS, PROBE_SEEDS, ProbeTable
 from .runs import (HISTORY_COLUMNS, TrainConfig, check_resumable, load_weights, make_dataset, read_history,
                                  resolve_config, run_stage, show_progress)
 from .evaluation import evaluate_run
 
 # %% auto #0
 __all__ = ['VAE_LATENT', 'BASELINES', 'BASELINE_PROTOCOLS', 'ConvDecoder', 'VAE', 'DimeShared', 'Baseline', 'baseline_learner',
-           'train_baseline', 'training_time', 'baseline_row', 'baseline', 'format_baselines', 'plot_baselines']
+           'train_baseline', 'training_time', 'baseline_row', 'baseline', 'format_baselines', 'plot_baselines',
+           'run_row']
 
 # %% ../nbs/10c_baselines.ipynb #6e8b62fc
 VAE_LATENT = 128 # the latent size of the paper's Table 4 VAE
@@ -165,7 +166,8 @@ def baseline(method:str, dataset:str='cmnist', preset:str='quick', root='runs/ba
     path = Path(path or f'figures/baselines_{dataset}_{preset}.json')
     results = (json.loads(path.read_text()) if path.exists() else
                dict(dataset=dataset, preset=preset, protocols=list(protocols), probe_seeds=len(seeds), rows=[]))
-    if any((r['method'], r['seed']) == (method, seed) for r in results['rows']): out(f'{method} (seed {seed}): in {path} already, skipped')
+    skipped = any((r['method'], r['seed']) == (method, seed) for r in results['rows'])
+    if skipped: out(f'{method} (seed {seed}): in {path} already, skipped')
     else:
         start, cfg = time.time(), resolve_config(dataset, preset, {**(overrides or {}), 'seed': seed})
         run = Path(root)/f'{dataset}_{preset}'/f'{method}_seed{seed}'
@@ -174,7 +176,7 @@ def baseline(method:str, dataset:str='cmnist', preset:str='quick', root='runs/ba
         results['rows'].append({**row, 'overrides': overrides or {}, 'wall_seconds': round(time.time() - start, 1)})
         path.parent.mkdir(parents=True, exist_ok=True); path.write_text(json.dumps(results, indent=1))
     plot_baselines(results['rows'], protocols[-1], f'{dataset}, preset {preset}').savefig(path.with_suffix('.png'), dpi=130, bbox_inches='tight')
-    plt.close('all'); out(f"wrote {path} and {path.with_suffix('.png')}")
+    plt.close('all'); out(f"wrote {'' if skipped else f'{path} and '}{path.with_suffix('.png')}")
     return results
 
 # %% ../nbs/10c_baselines.ipynb #3c9eeadb
@@ -186,17 +188,17 @@ def _chance(rows:list, view:str)->dict:
 
 def format_baselines(rows:list, protocol:str='ours')->str:
     "Per view, a line per row and representation: accuracy (%) of each factor from it, and its distance to the ideal (- when not defined)."
-    lines = []
+    lines, w = [], max(len(_label(r)) for r in rows) + 2
     for view in 'XY':
         chance = _chance(rows, view)
-        lines.append(f"{'row':24}{'rep':5}" + ''.join(f'{f:>20}' for f in chance) + f"{'distance to ideal':>19}")
+        lines.append(f"{'row':{w}}{'rep':5}" + ''.join(f'{f:>20}' for f in chance) + f"{'distance to ideal':>19}")
         for r in rows:
             for rep, acc in r['accuracy'][protocol].items():
                 if not rep.endswith(view): continue
                 d = (r.get('distance_to_ideal') or {}).get(protocol, {}).get(rep)
-                lines.append(f'{_label(r):24}{rep:5}' + ''.join(f"{100 * acc[f]['mean']:>13.1f} ± {100 * acc[f]['sd']:<4.1f}" for f in chance)
+                lines.append(f'{_label(r):{w}}{rep:5}' + ''.join(f"{100 * acc[f]['mean']:>13.1f} ± {100 * acc[f]['sd']:<4.1f}" for f in chance)
                              + (f'{d:>19.3f}' if d is not None else f"{'- (not split)':>19}"))
-        lines += [f"{'chance':29}" + ''.join(f'{100 * c:>13.1f}       ' for c in chance.values()), '']
+        lines += [f"{'chance':{w + 5}}" + ''.join(f'{100 * c:>13.1f}       ' for c in chance.values()), '']
     return '\n'.join(lines[:-1])
 
 # %% ../nbs/10c_baselines.ipynb #7b71ef61
@@ -213,8 +215,16 @@ def plot_baselines(rows:list, protocol:str='ours', title:str=''):
             ax.bar(xs, [acc[f]['mean'] for f in chance], w, yerr=[acc[f]['sd'] for f in chance], capsize=2, label=name, color=f'C{i}')
         for j, c in enumerate(chance.values()): ax.hlines(c, j - 0.45, j + 0.45, ls=':', color='grey', lw=1.2)
         ax.set_xticks(range(len(chance)), [f + (' (shared)' if f in shared else '') for f in chance], fontsize=8)
-        ax.set_title(f'images {view}', fontsize=9); ax.set_ylim(0, 1.05); ax.legend(fontsize=7, loc='upper right')
+        ax.set_title(f'images {view}', fontsize=9); ax.set_ylim(0, 1.35); ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
+        ax.legend(fontsize=7, loc='upper center', ncol=2)  # above the bars
     axs[0].set_ylabel(f'test accuracy ({protocol} probe; dotted: chance)')
     fig.suptitle(f'{title}: z is the whole latent (no ideal), S a shared representation (ideal: shared factors 1, others chance)', fontsize=8)
     fig.tight_layout()
     return fig
+
+# %% ../nbs/10c_baselines.ipynb #8d1f0831
+def run_row(results:dict, label:str, protocols=BASELINE_PROTOCOLS)->dict:
+    "A run's results file (`write_probe_results`) as a row beside the baselines: accuracy and distance to ideal of each representation."
+    table = ProbeTable.from_results(results)
+    return dict(label=label, accuracy={p: table.accuracy(p) for p in protocols}, distance_to_ideal={p: table.distance_to_ideal(p) for p in protocols},
+                ideal=table.ideal, iterations=results['iterations'], hardware=results['hardware'], data=results['data'])
