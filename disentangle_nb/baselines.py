@@ -180,7 +180,9 @@ def baseline(method:str, dataset:str='cmnist', preset:str='quick', root='runs/ba
     return results
 
 # %% ../nbs/10c_baselines.ipynb #3c9eeadb
-def _label(row:dict)->str: return row.get('label') or row.get('method') or row['variant']
+def _label(row:dict)->str:
+    "A row's name: its label, else its method and training seed, else its variant."
+    return row.get('label') or (f"{row['method']} (seed {row['seed']})" if 'method' in row else row['variant'])
 
 def _chance(rows:list, view:str)->dict:
     "Chance per factor of `view`, from the first row that keeps it."
