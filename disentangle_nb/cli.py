@@ -20,12 +20,13 @@ from .evaluation import evaluate_run
 from .demo import demo, repeat, report
 from .satellite import pixel_map_figure
 from .ablations import ABLATION_PARTS, ablate, sweep
+from .baselines import BASELINES, baseline
 
 # %% auto #0
 __all__ = ['DOWNLOADS', 'run_staircase', 'add_staircase_command', 'parse_overrides', 'stage_speeds', 'run_train',
            'add_train_command', 'run_bench', 'add_bench_command', 'run_demo', 'add_demo_command', 'run_evaluate',
            'run_report', 'add_run_folder_commands', 'run_pixel_map', 'add_pixel_map_command', 'add_study_arguments',
-           'run_ablate', 'add_ablate_command', 'add_download_command', 'parser', 'main']
+           'run_ablate', 'add_ablate_command', 'add_baseline_command', 'add_download_command', 'parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #2c7a695a
 def run_staircase(args)->dict:
@@ -220,6 +221,19 @@ def add_ablate_command(commands):
     s.add_argument('--values', nargs='+', required=True, help='its values, checked against the field')
     s.set_defaults(func=lambda args: sweep(args.param, args.values, args.dataset, args.preset, args.root, args.out))
 
+# %% ../nbs/90_cli.ipynb #95d5b030
+def add_baseline_command(commands):
+    "Add the `baseline` subcommand to the subparsers `commands`."
+    b = commands.add_parser('baseline', help="a baseline (the paper's Table 4 VAE, or a DiME shared stage) trained and probed like our runs: a row of one results file")
+    b.add_argument('--method', choices=list(BASELINES), required=True)
+    b.add_argument('--dataset', choices=list(DATASETS), default='cmnist')
+    b.add_argument('--preset', choices=list(PRESETS), default='quick')
+    b.add_argument('--seed', type=int, default=0, help='training seed (a row per method and seed)')
+    b.add_argument('--root', default='runs/baselines', help='where it is trained (<root>/<dataset>_<preset>/<method>_seed<seed>)')
+    b.add_argument('--out', default=None, help='results file (default figures/baselines_<dataset>_<preset>.json; the figure beside it)')
+    b.add_argument('--set', nargs='*', action='extend', metavar='KEY=VALUE', help='override configuration fields (kept in the row)')
+    b.set_defaults(func=lambda args: baseline(args.method, args.dataset, args.preset, args.root, args.out, parse_overrides(args.set), args.seed))
+
 # %% ../nbs/90_cli.ipynb #df608ffc
 DOWNLOADS = {'mnist': download_mnist}
 
@@ -236,7 +250,7 @@ def parser()->argparse.ArgumentParser:
     p.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
     commands = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
     for add_command in (add_staircase_command, add_train_command, add_bench_command, add_demo_command, add_run_folder_commands,
-                        add_pixel_map_command, add_ablate_command, add_download_command):
+                        add_pixel_map_command, add_ablate_command, add_baseline_command, add_download_command):
         add_command(commands)
     for command in commands.choices.values(): command.add_argument('--debug', action='store_true', help='on an error, show its traceback too')
     return p
