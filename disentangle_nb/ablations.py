@@ -10,6 +10,7 @@ import json, shutil
 from functools import partial
 from pathlib import Path
 import matplotlib.pyplot as plt
+import numpy as np
 from .core import *
 from .probes import PROTOCOLS, PROBE_SEEDS
 from .runs import STAGE2_FIELDS, config_value, resolve_config, train
@@ -17,8 +18,8 @@ from .experiments import variant_dir, variant_row
 
 # %% auto #0
 __all__ = ['ABLATIONS', 'EXCLUSIVE_ABLATIONS', 'ABLATION_PARTS', 'ABLATION_PROTOCOLS', 'PAPER_DIRECTIONS', 'PAPER_SWEET_SPOT',
-           'format_study', 'plot_ablations', 'trained_row', 'study', 'ablate', 'direction_sentences', 'plot_sweep',
-           'sweep', 'sweep_sentences']
+           'format_study', 'plot_ablations', 'trained_row', 'study', 'ablate', 'shared_factors', 'direction_sentences',
+           'plot_sweep', 'sweep', 'sweep_sentences']
 
 # %% ../nbs/10b_ablations.ipynb #9dee444e
 ABLATIONS = {'baseline': {}, 'non_ssr': dict(switched=False), 'gamma0': dict(gamma=0.0), 'alpha0': dict(alpha=0.0), 'beta0': dict(beta=0.0)}
@@ -62,39 +63,47 @@ def plot_ablations(results:dict, protocol:str='ours', rep:str='S_X'):
 # %% ../nbs/10b_ablations.ipynb #4a4b0e0b
 def trained_row(name:str, overrides:dict, root, # the study's folder, <root>/<dataset>_<preset>
                 dataset:str, preset:str, stage:str='shared', # 'shared': stage 1 alone; 'both': both stages
-                progress:bool=True)->Path:
+                progress:bool=True,
+                common:dict|None=None, # overrides of every row of the study (the command's --set), e.g. data_options
+               )->Path:
     "The run folder of one row of a study, trained where it is not yet; rows changing only `STAGE2_FIELDS` start from the preset's stage 1."
-    root = Path(root)
+    root, common = Path(root), common or {}
+    def config(changes): return resolve_config(dataset, preset, {**common, **changes})
     if not set(overrides) <= set(STAGE2_FIELDS):
         out = variant_dir(root, name)
-        train(resolve_config(dataset, preset, overrides), out, stage, resume=(out/'checkpoints').exists(), progress=progress)
+        train(config(overrides), out, stage, resume=(out/'checkpoints').exists(), progress=progress)
         return out
     base = root/'stage1'
     if not (base/'shared.pth').exists():
-        train(resolve_config(dataset, preset), base, 'shared', resume=(base/'checkpoints').exists(), progress=progress)
+        train(config({}), base, 'shared', resume=(base/'checkpoints').exists(), progress=progress)
     if stage == 'shared': return base
     out = variant_dir(root, name)
     out.mkdir(parents=True, exist_ok=True)
     for f in ('shared.pth', 'history.csv'):
         if not (out/f).exists(): shutil.copy(base/f, out/f)
     if not (out/'exclusive.pth').exists():
-        train(resolve_config(dataset, preset, overrides), out, 'exclusive', resume=(out/'checkpoints').exists(), progress=progress)
+        train(config(overrides), out, 'exclusive', resume=(out/'checkpoints').exists(), progress=progress)
     return out
 
 # %% ../nbs/10b_ablations.ipynb #7178053a
 def study(rows:dict, # row name -> its overrides of the preset
           path, dataset:str='cmnist', preset:str='quick', root='runs/studies', stage:str='shared',
           plot=plot_ablations, # plot(results, protocol) -> the figure saved beside the results file
-          protocols=ABLATION_PROTOCOLS, seeds=PROBE_SEEDS, out=echo, **about)->dict:
+          protocols=ABLATION_PROTOCOLS, seeds=PROBE_SEEDS, out=echo,
+          common:dict|None=None, # overrides of every row (the command's --set), recorded in the results file
+          **about)->dict:
     "Each row of `rows` trained (stage 1, or both stages) and probed; the results file (rows in order, with `about`), written after each row."
-    path = Path(path)
-    done = {r['variant']: r for r in json.loads(path.read_text())['rows']} if path.exists() else {}
-    results = dict(dataset=dataset, preset=preset, stage=stage, **about, protocols=list(protocols), probe_seeds=len(seeds), rows=[])
+    path, common = Path(path), common or {}
+    held = json.loads(path.read_text()) if path.exists() else dict(rows=[], common=common)
+    if held.get('common', {}) != common:
+        raise ValueError(f"{path} holds rows trained with --set {held.get('common', {})}, not {common}: give another results file (--out) and root")
+    done = {r['variant']: r for r in held['rows']}
+    results = dict(dataset=dataset, preset=preset, stage=stage, **about, common=common, protocols=list(protocols), probe_seeds=len(seeds), rows=[])
     for name, overrides in rows.items():
         if name in done: out(f'{name}: in {path} already, skipped')
         else:
             with phase(name, out=out):
-                run = trained_row(name, overrides, Path(root)/f'{dataset}_{preset}', dataset, preset, stage)
+                run = trained_row(name, overrides, Path(root)/f'{dataset}_{preset}', dataset, preset, stage, common=common)
                 done[name] = {**variant_row(name, run, protocols={p: PROTOCOLS[p] for p in protocols}, seeds=seeds, exclusive=stage == 'both'),
                               'overrides': overrides}
         results['rows'].append(done[name])
@@ -105,60 +114,71 @@ def study(rows:dict, # row name -> its overrides of the preset
 
 def ablate(dataset:str='cmnist', preset:str='quick', root='runs/studies', rows:dict|None=None, # default: the part's rows
            path=None, # default figures/ablations[_exclusive]_<dataset>_<preset>.json
-           protocols=ABLATION_PROTOCOLS, seeds=PROBE_SEEDS, out=echo, part:str='shared')->dict:
+           protocols=ABLATION_PROTOCOLS, seeds=PROBE_SEEDS, out=echo, part:str='shared', common:dict|None=None)->dict:
     "The ablation study of stage 1 (`part='shared'`, judged on S_X) or of stage 2 (`part='exclusive'`, judged on E_X)."
     rows = rows or ABLATION_PARTS[check_choice(part, ABLATION_PARTS, 'part')]
     path = path or f"figures/ablations{'' if part == 'shared' else '_' + part}_{dataset}_{preset}.json"
     stage, rep = ('shared', 'S_X') if part == 'shared' else ('both', 'E_X')
-    return study(rows, path, dataset, preset, root, stage, partial(plot_ablations, rep=rep), protocols, seeds, out, part=part)
+    return study(rows, path, dataset, preset, root, stage, partial(plot_ablations, rep=rep), protocols, seeds, out, common, part=part)
 
 # %% ../nbs/10b_ablations.ipynb #e2cbfab7
-PAPER_DIRECTIONS = { # row -> (the representation, what is measured on it (colored MNIST's factors), the paper's direction against the baseline, its words)
-    'non_ssr': ('S_X', 'background_color', 'up', 'without switching, the background colour becomes readable from S_X'),
-    'beta0': ('S_X', 'digit', 'down', 'the local term carries the shared information: without it S_X reads the digit worse'),
+PAPER_DIRECTIONS = { # row -> (the representation, what is measured on it, the paper's direction against the baseline, its words)
+    'non_ssr': ('S_X', 'exclusive', 'up', "without switching, the exclusive factors (colored MNIST's background colour) become readable from S_X"),
+    'beta0': ('S_X', 'shared', 'down', 'the local term carries the shared information: without it S_X reads the shared factors worse'),
     'alpha0': ('S_X', 'distance', 'up', 'every loss term helps: without the global term S_X is further from the ideal'),
     'gamma0': ('S_X', 'distance', 'up', 'every loss term helps: without the L1 term S_X is further from the ideal'),
     'alpha_ex0': ('E_X', 'distance', 'up', 'stage 2 needs both of its terms: without the global term E_X is further from the ideal'),
     'beta_ex0': ('E_X', 'distance', 'up', 'stage 2 needs both of its terms: without the local term E_X is further from the ideal')}
 
+def shared_factors(ideal:dict)->list:
+    "The factors of a row's `ideal` that the shared representation should read perfectly (the others are exclusive)."
+    return [f for f, a in ideal['S_X'].items() if a == max(ideal['S_X'].values())]
+
 def direction_sentences(results:dict, protocol:str='ours', directions:dict=PAPER_DIRECTIONS)->list:
     "For each row of a study with a paper direction: the paper's words, our baseline and row values, and whether the direction agrees."
     rows = {r['variant']: r for r in results['rows']}
-    def value(row, rep, what): return (row['distance_to_ideal'][protocol][rep] if what == 'distance'
-                                       else row['accuracy'][protocol][rep][what]['mean'])
+    shared = shared_factors(results['rows'][0]['ideal'])
+    def factors(rep, what): return [f for f in rows['baseline']['accuracy'][protocol][rep] if (f in shared) == (what == 'shared')]
+    def value(row, rep, what):
+        if what == 'distance': return row['distance_to_ideal'][protocol][rep]
+        return np.mean([row['accuracy'][protocol][rep][f]['mean'] for f in factors(rep, what)])
     out = []
     for name, (rep, what, way, words) in directions.items():
         if name not in rows: continue
         base, ablated = value(rows['baseline'], rep, what), value(rows[name], rep, what)
-        label, fmt = (f'the distance of {rep} to the ideal', '.3f') if what == 'distance' else (f'{what} from {rep}', '.1%')
+        fs = factors(rep, what) if what != 'distance' else []
+        label = (f'the distance of {rep} to the ideal' if what == 'distance' else
+                 f"{fs[0].replace('_', ' ')} from {rep}" if len(fs) == 1 else f"the {what} factors ({', '.join(fs)}) from {rep}, on average")
+        fmt = '.3f' if what == 'distance' else '.1%'
         agrees = (ablated > base) == (way == 'up')
         out.append(f"**{name}**: the paper: {words}. Here {label} goes from {base:{fmt}} (baseline) to {ablated:{fmt}}: "
                    f"{'the same direction' if agrees else 'the opposite direction'}.")
     return out
 
 # %% ../nbs/10b_ablations.ipynb #eaaffe75
-def plot_sweep(results:dict, protocol:str='ours', rep:str='E_X'):
-    "Accuracy of each factor from `rep` (mean ± sd over probe seeds) at each point of a sweep, the ideal dotted, stage 2's ms/it under each value."
+def plot_sweep(results:dict, protocol:str='ours', reps=('E_X', 'E_Y')):
+    "Accuracy of each factor from each of `reps` (mean ± sd over probe seeds) at each point of a sweep, the ideal dotted, stage 2's ms/it under each value."
     rows, param = results['rows'], results['param']
-    factors, ideal = list(rows[0]['accuracy'][protocol][rep]), rows[0]['ideal'][rep]
-    fig, ax = plt.subplots(figsize=(1.6 + 1.0 * len(rows), 3.2))
+    fig, axes = plt.subplots(1, len(reps), figsize=(len(reps) * (1.6 + 1.0 * len(rows)), 3.4), squeeze=False)
     xs = range(len(rows))
-    for j, f in enumerate(factors):
-        acc = [r['accuracy'][protocol][rep][f] for r in rows]
-        ax.errorbar(xs, [a['mean'] for a in acc], [a['sd'] for a in acc], marker='o', capsize=3, label=f, color=f'C{j}')
-        ax.axhline(ideal[f], ls=':', color=f'C{j}', lw=1.2)
-    ax.set_xticks(xs, [f"{r['overrides'][param]}\n{1000 * r['seconds_per_iteration']['exclusive']:.0f} ms/it" for r in rows], fontsize=7)
-    ax.set_xlabel(param); ax.set_ylim(0, 1.05); ax.set_ylabel(f'accuracy from {rep} ({protocol} probe)')
-    ax.set_title(f"{results['dataset']}, preset {results['preset']}, training seed {rows[0]['config']['seed']}: {param} (dotted: ideal)", fontsize=9)
-    ax.legend(fontsize=7); fig.tight_layout()
+    for ax, rep in zip(axes[0], reps):
+        factors, ideal = list(rows[0]['accuracy'][protocol][rep]), rows[0]['ideal'][rep]
+        for j, f in enumerate(factors):
+            acc = [r['accuracy'][protocol][rep][f] for r in rows]
+            ax.errorbar(xs, [a['mean'] for a in acc], [a['sd'] for a in acc], marker='o', capsize=3, label=f, color=f'C{j}')
+            ax.axhline(ideal[f], ls=':', color=f'C{j}', lw=1.2)
+        ax.set_xticks(xs, [f"{r['overrides'][param]}\n{1000 * r['seconds_per_iteration']['exclusive']:.0f} ms/it" for r in rows], fontsize=7)
+        ax.set_xlabel(param); ax.set_ylim(0, 1.05); ax.set_ylabel(f'accuracy from {rep} ({protocol} probe)'); ax.legend(fontsize=7)
+    fig.suptitle(f"{results['dataset']}, preset {results['preset']}, training seed {rows[0]['config']['seed']}: {param} (dotted: ideal)", fontsize=9)
+    fig.tight_layout()
     return fig
 
 def sweep(param:str, values:list, dataset:str='cmnist', preset:str='quick', root='runs/studies',
           path=None, # default figures/<param>_<dataset>_<preset>.json
-          protocols=ABLATION_PROTOCOLS, seeds=PROBE_SEEDS, out=echo)->dict:
+          protocols=ABLATION_PROTOCOLS, seeds=PROBE_SEEDS, out=echo, common:dict|None=None)->dict:
     "The study of one configuration field at each of `values` (text or values, checked against the field), both stages trained at each."
     rows = {f'{param}={v}': {param: v} for v in (config_value(param, v) for v in values)}
-    return study(rows, path or f'figures/{param}_{dataset}_{preset}.json', dataset, preset, root, 'both', plot_sweep, protocols, seeds, out, param=param)
+    return study(rows, path or f'figures/{param}_{dataset}_{preset}.json', dataset, preset, root, 'both', plot_sweep, protocols, seeds, out, common, param=param)
 
 # %% ../nbs/10b_ablations.ipynb #2703ab87
 PAPER_SWEET_SPOT = (0.01, 0.025) # the lambda_adv range of the paper's best trade-off (Figure 5)
@@ -167,7 +187,7 @@ def sweep_sentences(results:dict, protocol:str='ours', rep:str='E_X', sweet_spot
     "Each point of a lambda_adv sweep against its first: the shared factors from `rep` (the paper: lower), the exclusive ones (lower only past the sweet spot)."
     rows, param = results['rows'], results['param']
     ideal = rows[0]['ideal']
-    shared = [f for f in ideal[rep] if ideal['S_X'][f] > ideal[rep][f]]
+    shared = shared_factors(ideal)
     def acc(r, f): return r['accuracy'][protocol][rep][f]['mean']
     first, lo_hi = rows[0], sweet_spot
     out = []

@@ -200,12 +200,15 @@ def add_study_arguments(a, results:str):
     a.add_argument('--preset', choices=list(PRESETS), default='quick')
     a.add_argument('--root', default='runs/studies', help='where the rows are trained (<root>/<dataset>_<preset>/<row>, stage 1 of stage-2 rows in .../stage1)')
     a.add_argument('--out', default=None, help=f'results file (default figures/{results}_<dataset>_<preset>.json; the figure beside it)')
+    a.add_argument('--set', nargs='*', action='extend', metavar='KEY=VALUE',
+                   help='override configuration fields in every row, e.g. --set data_options=\'{"source": "procedural"}\'')
 
 def run_ablate(args)->dict:
     "Run the `ablate` command: the named rows (default all) of one part."
     rows = ABLATION_PARTS[args.part]
     names = args.rows or list(rows)
-    return ablate(args.dataset, args.preset, args.root, {r: rows[check_choice(r, rows, f'{args.part} ablation row')] for r in names}, args.out, part=args.part)
+    return ablate(args.dataset, args.preset, args.root, {r: rows[check_choice(r, rows, f'{args.part} ablation row')] for r in names}, args.out,
+                  part=args.part, common=parse_overrides(args.set))
 
 def add_ablate_command(commands):
     "Add the `ablate` and `sweep` subcommands to the subparsers `commands`."
@@ -219,7 +222,7 @@ def add_ablate_command(commands):
     add_study_arguments(s, '<param>')
     s.add_argument('--param', required=True, help='a configuration field (any key of --set)')
     s.add_argument('--values', nargs='+', required=True, help='its values, checked against the field')
-    s.set_defaults(func=lambda args: sweep(args.param, args.values, args.dataset, args.preset, args.root, args.out))
+    s.set_defaults(func=lambda args: sweep(args.param, args.values, args.dataset, args.preset, args.root, args.out, common=parse_overrides(args.set)))
 
 # %% ../nbs/90_cli.ipynb #95d5b030
 def add_baseline_command(commands):

@@ -68,6 +68,7 @@ PRESETS = {
                   stat_hidden=256, lr=5e-4, lr_disc=5e-4, gamma=1.0),
 }
 PRESETS['long'] = {**PRESETS['quick'], 'shared_iters': 6000, 'exclusive_iters': 3000, 'iters_per_epoch': 500}  # quick's networks, longer
+PRESETS['cpu'] = {**PRESETS['quick'], 'width': 16, 'stat_hidden': 128}  # quick's schedule, networks half as wide: 3D Shapes (64x64) studies on CPUs
 STAGE2_FIELDS = ('e_dim', 'exclusive_iters', 'alpha_ex', 'beta_ex', 'lambda_adv', 'independence', 'lr_disc') # read by stage 2 alone: changing them keeps stage 1
 
 # %% ../nbs/08_runs.ipynb #8505d833
