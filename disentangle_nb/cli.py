@@ -21,12 +21,14 @@ from .demo import demo, repeat, report
 from .satellite import pixel_map_figure
 from .ablations import ABLATION_PARTS, ablate, sweep
 from .baselines import BASELINES, baseline
+from .summary import SUMMARY_METHODS, summary
 
 # %% auto #0
 __all__ = ['DOWNLOADS', 'run_staircase', 'add_staircase_command', 'parse_overrides', 'stage_speeds', 'run_train',
            'add_train_command', 'run_bench', 'add_bench_command', 'run_demo', 'add_demo_command', 'run_evaluate',
            'run_report', 'add_run_folder_commands', 'run_pixel_map', 'add_pixel_map_command', 'add_study_arguments',
-           'run_ablate', 'add_ablate_command', 'add_baseline_command', 'add_download_command', 'parser', 'main']
+           'run_ablate', 'add_ablate_command', 'add_baseline_command', 'add_summary_command', 'add_download_command',
+           'parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #2c7a695a
 def run_staircase(args)->dict:
@@ -194,11 +196,12 @@ def add_pixel_map_command(commands):
     m.set_defaults(func=run_pixel_map)
 
 # %% ../nbs/90_cli.ipynb #16cfa5d8
-def add_study_arguments(a, results:str):
+def add_study_arguments(a, results:str, root:str='runs/studies',
+                        layout:str='<root>/<dataset>_<preset>/<row>, stage 1 of stage-2 rows in .../stage1'):
     "The arguments every study command has: dataset, preset, where its rows are trained, its results file."
     a.add_argument('--dataset', choices=list(DATASETS), default='cmnist')
     a.add_argument('--preset', choices=list(PRESETS), default='quick')
-    a.add_argument('--root', default='runs/studies', help='where the rows are trained (<root>/<dataset>_<preset>/<row>, stage 1 of stage-2 rows in .../stage1)')
+    a.add_argument('--root', default=root, help=f'where the rows are trained ({layout})')
     a.add_argument('--out', default=None, help=f'results file (default figures/{results}_<dataset>_<preset>.json; the figure beside it)')
     a.add_argument('--set', nargs='*', action='extend', metavar='KEY=VALUE',
                    help='override configuration fields in every row, e.g. --set data_options=\'{"source": "procedural"}\'')
@@ -237,6 +240,15 @@ def add_baseline_command(commands):
     b.add_argument('--set', nargs='*', action='extend', metavar='KEY=VALUE', help='override configuration fields (kept in the row)')
     b.set_defaults(func=lambda args: baseline(args.method, args.dataset, args.preset, args.root, args.out, parse_overrides(args.set), args.seed))
 
+# %% ../nbs/90_cli.ipynb #af8ef288
+def add_summary_command(commands):
+    "Add the `summary` subcommand to the subparsers `commands`."
+    s = commands.add_parser('summary', help='every method (ours with each independence term, the baselines) at several training seeds: one table, one figure')
+    add_study_arguments(s, 'summary', 'runs/summary', '<root>/<dataset>_<preset>_seed<seed>/<method>, stage 1 of our methods in .../stage1')
+    s.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2], help='training seeds (default 0 1 2)')
+    s.add_argument('--methods', nargs='+', default=None, metavar='METHOD', help=f"some of {', '.join(SUMMARY_METHODS)} (default all)")
+    s.set_defaults(func=lambda args: summary(args.dataset, args.preset, args.seeds, args.methods, args.root, args.out, common=parse_overrides(args.set)))
+
 # %% ../nbs/90_cli.ipynb #df608ffc
 DOWNLOADS = {'mnist': download_mnist}
 
@@ -253,7 +265,7 @@ def parser()->argparse.ArgumentParser:
     p.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
     commands = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
     for add_command in (add_staircase_command, add_train_command, add_bench_command, add_demo_command, add_run_folder_commands,
-                        add_pixel_map_command, add_ablate_command, add_baseline_command, add_download_command):
+                        add_pixel_map_command, add_ablate_command, add_baseline_command, add_summary_command, add_download_command):
         add_command(commands)
     for command in commands.choices.values(): command.add_argument('--debug', action='store_true', help='on an error, show its traceback too')
     return p
