@@ -22,7 +22,7 @@ from .baselines import BASELINES, train_baseline, training_time
 
 # %% auto #0
 __all__ = ['SUMMARY_METHODS', 'Method', 'trained_method', 'summary_row', 'locked_results', 'summary', 'whole_code',
-           'summary_stats', 'format_summary', 'plot_summary']
+           'summary_stats', 'mean_sd_text', 'format_summary', 'plot_summary']
 
 # %% ../nbs/10d_summary.ipynb #3e5b70e0
 @dataclass(frozen=True)
@@ -121,18 +121,21 @@ def summary_stats(results:dict)->dict:
     return stats
 
 # %% ../nbs/10d_summary.ipynb #c4f09186
-def _ms(stat, digits:int=3, scale:float=1.)->str: return '-' if stat is None else f"{scale * stat['mean']:.{digits}f} ± {scale * stat['sd']:.{digits}f}"
+def mean_sd_text(stat, digits:int=3, spread:bool=True)->str:
+    "A mean ± sd as text ('-' for none); the mean alone where there is no spread (one training seed)."
+    if stat is None: return '-'
+    return f"{stat['mean']:.{digits}f}" + (f" ± {stat['sd']:.{digits}f}" if spread else '')
 
 def format_summary(results:dict, view:str='X')->str:
-    "A line per method: training seeds, distance to ideal of S and E of `view`, each metric of its whole code, ms per iteration of each stage."
+    "A line per method: training seeds (± sd over them where there are several), distance to ideal of S and E of `view`, each metric of its whole code, ms per iteration of each stage."
     stats = summary_stats(results)
     w = max(len(s['label']) for s in stats.values()) + 2
     head = f"{'method':{w}}{'seeds':>6}" + ''.join(f'{c:>16}' for c in (f'dist. S_{view}', f'dist. E_{view}', *METRICS, 'ms/it stage 1', 'ms/it stage 2'))
     lines = [head]
     for s in stats.values():
-        ms = list(s['ms_per_iteration'].values()) + [None]
-        lines.append(f"{s['label']:{w}}{len(s['seeds']):>6}" + ''.join(f'{_ms(v):>16}' for v in (s['distance'].get(f'S_{view}'), s['distance'].get(f'E_{view}')))
-                     + ''.join(f'{_ms(s["metrics"][view][m]):>16}' for m in METRICS) + ''.join(f'{_ms(v, 0):>16}' for v in ms[:2]))
+        ms, spread = list(s['ms_per_iteration'].values()) + [None], len(s['seeds']) > 1
+        lines.append(f"{s['label']:{w}}{len(s['seeds']):>6}" + ''.join(f'{mean_sd_text(v, 3, spread):>16}' for v in (s['distance'].get(f'S_{view}'), s['distance'].get(f'E_{view}')))
+                     + ''.join(f'{mean_sd_text(s["metrics"][view][m], 3, spread):>16}' for m in METRICS) + ''.join(f'{mean_sd_text(v, 0, spread):>16}' for v in ms[:2]))
     return '\n'.join(lines)
 
 # %% ../nbs/10d_summary.ipynb #18f045d3
@@ -151,6 +154,7 @@ def plot_summary(results:dict, view:str='X'):
         ax.set_xticks(range(len(stats)), [s['label'].replace(' (', '\n(') for s in stats.values()], fontsize=7)
         ax.set_ylabel(ylabel, fontsize=8); ax.legend(fontsize=7)
     seeds = sorted({len(s['seeds']) for s in stats.values()})
-    fig.suptitle(f"{results['dataset']}, preset {results['preset']}: mean ± sd over {'/'.join(map(str, seeds))} training seeds", fontsize=9)
+    over = 'one training seed' if seeds == [1] else f"mean ± sd over {'/'.join(map(str, seeds))} training seeds"
+    fig.suptitle(f"{results['dataset']}, preset {results['preset']}: {over}", fontsize=9)
     fig.tight_layout()
     return fig
