@@ -69,13 +69,14 @@ def summary_row(name:str, dataset:str, preset:str, seed:int, root, protocols=ABL
 # %% ../nbs/10d_summary.ipynb #f3640c8e
 @contextmanager
 def locked_results(path, empty:dict):
-    "The results file at `path` (or `empty`) as it is now, held under an exclusive lock; written back when the block ends."
+    "The results file at `path` (or `empty`) as it is now, held under an exclusive lock; written back when the block changed it."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     with open(path.with_suffix('.lock'), 'w') as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        results = json.loads(path.read_text()) if path.exists() else empty
+        held = path.read_text() if path.exists() else None
+        results = json.loads(held) if held else empty
         yield results
-        path.write_text(json.dumps(results, indent=1))
+        if json.dumps(results, indent=1) != held: path.write_text(json.dumps(results, indent=1))  # a look that changes nothing writes nothing
 
 # %% ../nbs/10d_summary.ipynb #4fc72971
 def summary(dataset:str='cmnist', preset:str='quick', seeds=(0, 1, 2), # training seeds
