@@ -135,8 +135,9 @@ def add_bench_command(commands):
 # %% ../nbs/90_cli.ipynb #5b3cb570
 def run_demo(args):
     "Run the main job, or, given several training seeds, the main job over them."
-    if args.seeds: return repeat(args.out, args.dataset, args.preset, args.seeds, args.device, args.results_dir)
-    return demo(args.out, args.dataset, args.preset, args.seed, args.device, args.results_dir)
+    probe_seeds = tuple(args.probe_seeds) if args.probe_seeds else None  # None: the preset's (`report_probe_seeds`)
+    if args.seeds: return repeat(args.out, args.dataset, args.preset, args.seeds, args.device, args.results_dir, seeds=probe_seeds)
+    return demo(args.out, args.dataset, args.preset, args.seed, args.device, args.results_dir, seeds=probe_seeds)
 
 # %% ../nbs/90_cli.ipynb #ffc32f0c
 def add_demo_command(commands):
@@ -150,6 +151,8 @@ def add_demo_command(commands):
                    help='train one run per seed in OUT/seed_<s> and write <dataset>_<preset>_seeds.json over them')
     d.add_argument('--device', default='auto')
     d.add_argument('--results-dir', default='figures', help='where <dataset>_<preset>_probes.json goes')
+    d.add_argument('--probe-seeds', type=int, nargs='+', default=None, metavar='SEED',
+                   help="probe seeds of the report (default: the preset's, from the demo chapter's report_probe_seeds)")
     d.set_defaults(func=run_demo)
 
 # %% ../nbs/90_cli.ipynb #f723e6f8

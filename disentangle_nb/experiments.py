@@ -13,7 +13,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from .core import *
 from .runs import resolve_config, train, load_run, run_config, read_history, Snapshots
-from .probes import PROTOCOLS, ProbeTable
+from .probes import PROTOCOLS, PROBE_SEEDS, ProbeTable
 from .evaluation import evaluate_run, EVALUATIONS
 from . import metrics  # registers the post-hoc I(S;E) that write_independence measures
 

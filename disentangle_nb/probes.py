@@ -6,7 +6,7 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/probes.html.md"""
 
 # %% ../nbs/06_probes.ipynb #679cc27c
 from __future__ import annotations
-import copy, statistics, time
+import copy, math, statistics, time
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 import torch
@@ -21,9 +21,9 @@ from .exclusive_stage import ExclusiveMI
 
 # %% auto #0
 __all__ = ['PROTOCOLS', 'PROBE_SEEDS', 'FLOOR_SLACK', 'TOY_SPEC', 'UNDERTRAINED_MARGIN', 'CAPACITY_PROTOCOLS', 'CAPACITY_CURVE',
-           'representations', 'encode_pairs', 'extract_features', 'ProbeProtocol', 'StackedProbes', 'fit_probes',
-           'view_of', 'probe_fits', 'toy_features', 'distance_to_ideal', 'mean_sd', 'ProbeTable', 'fit_order',
-           'probe_table', 'plot_probe_capacity']
+           'representations', 'encode_pairs', 'extract_features', 'ProbeProtocol', 'StackedProbes', 'StackedAdam',
+           'fit_probes', 'view_of', 'probe_fits', 'toy_features', 'distance_to_ideal', 'mean_sd', 'ProbeTable',
+           'fit_order', 'probe_table', 'plot_probe_capacity']
 
 # %% ../nbs/06_probes.ipynb #8cd2f9d8
 def representations(model, x:torch.Tensor, y:torch.Tensor)->dict:
@@ -142,6 +142,27 @@ class _Plateaus:
         with torch.no_grad():
             for k, v in self.state.items(): v.copy_(self.saved[k])
 
+# %% ../nbs/06_probes.ipynb #3c04ebc9
+class StackedAdam:
+    "Adam over stacked parameters (K, ...) with a learning rate per slice, `lr * scale[k]`: the step of one `torch.optim.Adam` per probe."
+    def __init__(self, params, lr:float, betas=(0.9, 0.999), eps:float=1e-8):
+        self.params, self.lr, self.betas, self.eps, self.t = list(params), lr, betas, eps, 0
+        self.m, self.v = [torch.zeros_like(p) for p in self.params], [torch.zeros_like(p) for p in self.params]
+
+    @torch.no_grad()
+    def step(self, scale:torch.Tensor): # (K,) each slice's learning rate / lr
+        "One Adam step of every slice from the parameters' gradients, which it then clears."
+        self.t += 1
+        (b1, b2), grads = self.betas, [p.grad for p in self.params]
+        torch._foreach_lerp_(self.m, grads, 1 - b1)
+        torch._foreach_mul_(self.v, b2); torch._foreach_addcmul_(self.v, grads, grads, 1 - b2)
+        denom = torch._foreach_sqrt(self.v); torch._foreach_div_(denom, math.sqrt(1 - b2 ** self.t)); torch._foreach_add_(denom, self.eps)
+        steps = torch._foreach_div(self.m, denom)
+        size = -self.lr / (1 - b1 ** self.t) * scale
+        torch._foreach_mul_(steps, [size.view(-1, *[1] * (p.dim() - 1)) for p in self.params])
+        torch._foreach_add_(self.params, steps)
+        for p in self.params: p.grad = None
+
 # %% ../nbs/06_probes.ipynb #4229a3af
 def fit_probes(x:dict, # split ('train', 'valid', 'test') -> (K, N, d) features, one slice per probe
                y:dict, # split -> (K, N) integer labels
@@ -168,21 +189,18 @@ def _fit_table_v(x, y, n_classes, protocol, seeds, beat, floor):
         with torch.no_grad(): acc = (probes(x[split]).argmax(1) == y[split]).float().mean(1)
         probes.train()
         return acc
-    params = list(probes.parameters())
-    opt = torch.optim.Adam(params, lr=protocol.lr)
+    opt = StackedAdam(probes.parameters(), lr=protocol.lr)
     gens = [torch.Generator(device=device).manual_seed(s) for s in seeds]
+    flat_x, flat_y, offsets = x['train'].reshape(K * n, d), y['train'].reshape(K * n), n * torch.arange(K, device=device)[:, None]
     plateaus = _Plateaus(probes.state_dict(keep_vars=True), protocol.min_delta)
     scale, drops = torch.ones(K, device=device), torch.zeros(K, dtype=torch.long, device=device)  # each probe's learning rate / lr
     for step in range(1, protocol.steps + 1):
-        idx = torch.stack([torch.randint(n, (protocol.bs,), generator=g, device=device) for g in gens])
-        xb, yb = x['train'].gather(1, idx[..., None].expand(-1, -1, d)), y['train'].gather(1, idx)
+        idx = torch.stack([torch.randint(n, (protocol.bs,), generator=g, device=device) for g in gens]) + offsets
+        xb, yb = flat_x.index_select(0, idx.view(-1)).view(K, -1, d), flat_y[idx]
         on = None if (scale > 0).all() else (scale > 0).nonzero()[:, 0]  # the probes still training: the stopped ones cost nothing
         if on is not None: xb, yb = xb[on], yb[on]
         loss = F.cross_entropy(probes(xb, on), yb, reduction='sum') / protocol.bs
-        before = [v.detach().clone() for v in params]
-        opt.zero_grad(); loss.backward(); opt.step()
-        with torch.no_grad():  # Adam's step, scaled per probe: the same as Adam at that probe's learning rate
-            for v, b in zip(params, before): v.copy_(b + scale.view(-1, *[1] * (v.dim() - 1)) * (v - b))
+        loss.backward(); opt.step(scale)
         if step % protocol.eval_every: continue
         plateaus.update(accuracy('valid'), step)
         at_plateau = (plateaus.stale >= protocol.patience) & (scale > 0)
