@@ -23,11 +23,12 @@ from .data import *
 __all__ = ['S2_BANDS', 'BAND_SETS', 'S2_HINT', 'REFERENCE_TIMESTAMPS', 'REFERENCE_DATES', 'LULC_CLASSES', 'LOCATION_CELL',
            'S2_SPEC', 'S2_DN_SCALE', 'MAX_REFLECTANCE', 'SCENE_HINT', 'GDAL_BAND_NAME', 'DATE_IN_NAME', 'EUROSAT_BANDS',
            'IMAGE_SUFFIXES', 'EUROSAT_HINT', 'STAC_SPLITS', 'band_index', 'true_color', 's2_file', 'read_s2',
-           'load_reference_scenes', 's2_dates', 'load_ndvi', 'load_valid', 'lulc_map', 'split_region', 'window_mean',
-           'majority_class', 'gather_crops', 'n_locations', 'location_label', 'same_place_spec', 'draw_two',
-           'band_stats', 'to_reflectance', 'read_band_tif', 'tif_date', 'Scene', 'example_scene', 'read_eopatch',
-           'write_eopatch', 'read_tif_series', 'read_scene', 'skip_cloudy', 'Sentinel2Pairs', 'read_eurosat_tile',
-           'stac_split', 'stratified_split', 'EuroSAT', 'class_root', 'read_tiles', 'eurosat']
+           'load_reference_scenes', 's2_dates', 'load_ndvi', 'ndvi_of', 'load_valid', 'lulc_map', 'split_region',
+           'window_mean', 'majority_class', 'gather_crops', 'n_locations', 'location_label', 'same_place_spec',
+           'draw_two', 'band_stats', 'to_reflectance', 'read_band_tif', 'tif_date', 'Scene', 'example_scene',
+           'read_eopatch', 'write_eopatch', 'read_tif_series', 'read_scene', 'skip_cloudy', 'variant_series',
+           'Sentinel2Pairs', 'read_eurosat_tile', 'stac_split', 'stratified_split', 'EuroSAT', 'class_root',
+           'read_tiles', 'eurosat']
 
 # %% ../nbs/02d_earth.ipynb #5b9851ac
 S2_BANDS = ('B01', 'B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08', 'B8A', 'B09', 'B10', 'B11', 'B12')
@@ -73,6 +74,11 @@ def s2_dates()->list:
 def load_ndvi()->torch.Tensor:
     "The NDVI time series (68, 1, 101, 100) float32."
     return torch.from_numpy(read_s2('TestEOPatch', 'data', 'NDVI.npy')).permute(0, 3, 1, 2).contiguous()
+
+def ndvi_of(bands:torch.Tensor)->torch.Tensor:
+    "NDVI (T, 1, H, W) of reflectance (T, 13, H, W) in `S2_BANDS` order, as eo-learn computes it: (B08 - B04) / (B08 + B04); 0 where both are 0 (no data)."
+    nir, red = bands[:, S2_BANDS.index('B08')], bands[:, S2_BANDS.index('B04')]
+    return torch.where(nir + red > 0, (nir - red) / (nir + red), 0.)[:, None]
 
 def load_valid()->torch.Tensor:
     "Per date and pixel, whether it holds data and no cloud (eo-learn's IS_VALID = IS_DATA and not CLM): (68, 101, 100) bool."
@@ -296,6 +302,13 @@ def skip_cloudy(scene:Scene, max_cloud:float)->Scene:
     note = f'; {len(skipped)} of {len(keep)} dates skipped, cloudier than {max_cloud:g}: {", ".join(skipped)}' if skipped else f'; no date cloudier than {max_cloud:g}'
     return Scene(scene.images[keep], [d for d, k in zip(scene.dates, keep.tolist()) if k], scene.valid[keep], scene.lulc, scene.source + note)
 
+# %% ../nbs/02d_earth.ipynb #57b78eca
+def variant_series(images:torch.Tensor, # (T, C, H, W) a scene's images: 13 bands in `S2_BANDS` order, or NDVI (C = 1)
+                   variant:str)->torch.Tensor:
+    "The series a `Sentinel2Pairs` variant trains on: the variant's bands, or NDVI (computed from the 13 bands unless the images are NDVI)."
+    if variant != 'ndvi': return images[:, band_index(variant)]
+    return images if images.shape[1] == 1 else ndvi_of(images)
+
 # %% ../nbs/02d_earth.ipynb #d616ae14
 @register_dataset('sentinel2', available=lambda: have_data('sentinel2'))
 class Sentinel2Pairs(PairDataset):
@@ -311,9 +324,8 @@ class Sentinel2Pairs(PairDataset):
         self.split, self.variant = check_choice(split, self.splits, 'split'), check_choice(variant, self.variants, 'variant')
         self.k, self.device = k, default_device(device)
         self.max_cloud = self.default_max_cloud[variant] if max_cloud is None else check_fraction(max_cloud, 'max_cloud')
-        if scene is not None and variant == 'ndvi': raise ValueError("variant 'ndvi' is eo-learn's NDVI series; on your own scene use variant 'rgb' or 'all'")
         scene = example_scene(variant) if scene is None else skip_cloudy(read_scene(scene), self.max_cloud)
-        stack = scene.images if variant == 'ndvi' else scene.images[:, band_index(variant)]
+        stack = variant_series(scene.images, variant)
         n_dates, _, height, width = stack.shape
         self.spec = same_place_spec(scene.dates, height, width)
         self.region = split_region(split, height, width, margin)
@@ -361,7 +373,7 @@ def _describe(self:Sentinel2Pairs, dates:list, source:str)->str:
     "The dataset's `data`: the scene (`source`), the variant's bands and dates, the split's region and its number of crops."
     n_dates = len(dates)
     top, bottom, left, right = self.region
-    what = {'rgb': 'true-colour bands B04, B03, B02', 'all': 'all 13 L1C bands', 'ndvi': 'NDVI'}[self.variant]
+    what = {'rgb': 'true-colour bands B04, B03, B02', 'all': 'all 13 L1C bands', 'ndvi': 'NDVI (B08 - B04) / (B08 + B04)'}[self.variant]
     return (f"{source}, {what}, {n_dates} dates {dates[0]} to {dates[-1]}; {self.split} region rows {top}-{bottom - 1}, "
             f"cols {left}-{right - 1}: {len(self.corners)} crops of {self.k} px" + (f", cloud fraction <= {self.max_cloud:g}" if self.max_cloud < 1 else ''))
 

@@ -134,7 +134,7 @@ def variant_row(name:str, run, iteration:int|None=None, # a snapshot's iteration
     table = evaluate_run(run, protocols=protocols, seeds=seeds, loaded=load_run(run, 'cpu', shared_weights=None if exclusive else weights))
     return dict(variant=name, run=Path(run).name, iterations=iteration, train_seconds=_seconds_at(run, iteration), hardware=hardware(),
                 seconds_per_iteration=seconds_per_iteration(run),
-                config={k: getattr(cfg, k) for k in ('lr', 'gamma', 'negatives', 'width', 'stat_hidden', 'batch_size', 'seed')},
+                config={k: getattr(cfg, k) for k in ('lr', 'gamma', 'alignment', 'temperature', 'negatives', 'width', 'stat_hidden', 'batch_size', 'seed')},
                 accuracy={p: table.accuracy(p) for p in protocols}, distance_to_ideal={p: table.distance_to_ideal(p) for p in protocols},
                 ideal=table.ideal, probe_seeds=len(seeds), data=table.data)
 

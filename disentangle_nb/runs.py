@@ -25,10 +25,10 @@ from .exclusive_stage import *
 
 # %% auto #0
 __all__ = ['PRESETS', 'STAGE2_FIELDS', 'FIELD_TYPES', 'CONFIG_BOUNDS', 'CONFIG_CHOICES', 'TYPE_WORDS', 'COMPARE',
-           'HISTORY_COLUMNS', 'KEEP_CHECKPOINTS', 'CHECKPOINT_KEYS', 'CHECKPOINT_HINT', 'STAGES', 'TrainConfig',
-           'as_type', 'config_value', 'option_value', 'resolve_config', 'check_config', 'make_dataset', 'stage_cb',
-           'HistoryLogger', 'read_history', 'truncate_history', 'rng_states', 'set_rng_states', 'atomic_save',
-           'load_weights', 'checkpoint_paths', 'Checkpointer', 'read_checkpoint', 'restore', 'Snapshots',
+           'HISTORY_COLUMNS', 'KEEP_CHECKPOINTS', 'CHECKPOINT_KEYS', 'CHECKPOINT_HINT', 'STAGES', 'PROGRESS_EVERY',
+           'TrainConfig', 'as_type', 'config_value', 'option_value', 'resolve_config', 'check_config', 'make_dataset',
+           'stage_cb', 'HistoryLogger', 'read_history', 'truncate_history', 'rng_states', 'set_rng_states',
+           'atomic_save', 'load_weights', 'checkpoint_paths', 'Checkpointer', 'read_checkpoint', 'restore', 'Snapshots',
            'distributed_pair_loaders', 'distributed_kwargs', 'run_stage', 'check_resumable', 'train', 'trained_stage1',
            'EpochLines', 'show_progress', 'run_config', 'load_run']
 
@@ -51,6 +51,8 @@ class TrainConfig:
     alpha:float = 0.5 # stage 1's global MI weight (the paper's alpha_sh)
     beta:float = 1.0 # stage 1's local MI weight (beta_sh)
     gamma:float = 0.1 # L1 weight between S_X and S_Y (stage 1)
+    alignment:str = 'l1' # the term gamma weighs: a name in `ALIGNMENTS` ('l1': Eq. 6)
+    temperature:float = 0.1 # of the InfoNCE alignment
     alpha_ex:float = 0.5 # stage 2's global MI weight (alpha_ex)
     beta_ex:float = 1.0 # stage 2's local MI weight (beta_ex)
     lambda_adv:float = 0.02 # weight of stage 2's independence term (the paper's adversarial weight)
@@ -75,9 +77,9 @@ STAGE2_FIELDS = ('e_dim', 'exclusive_iters', 'alpha_ex', 'beta_ex', 'lambda_adv'
 FIELD_TYPES = typing.get_type_hints(TrainConfig) # field -> int, float, bool, str or dict
 CONFIG_BOUNDS = {'batch_size': ('>=', 2), # field -> (comparison, bound) its value must satisfy
                  **dict.fromkeys(('shared_iters', 'exclusive_iters', 'iters_per_epoch', 'valid_batches', 'width', 's_dim', 'e_dim',
-                                  'stat_hidden', 'lr', 'lr_disc'), ('>', 0)),
+                                  'stat_hidden', 'lr', 'lr_disc', 'temperature'), ('>', 0)),
                  **dict.fromkeys(('alpha', 'beta', 'gamma', 'alpha_ex', 'beta_ex', 'lambda_adv'), ('>=', 0))}
-CONFIG_CHOICES = {'dataset': DATASETS, 'estimator': BOUNDS, 'negatives': NEGATIVES, 'independence': INDEPENDENCE} # field -> its valid names
+CONFIG_CHOICES = {'dataset': DATASETS, 'estimator': BOUNDS, 'negatives': NEGATIVES, 'alignment': ALIGNMENTS, 'independence': INDEPENDENCE} # field -> its valid names
 TYPE_WORDS = {int: 'an integer', float: 'a finite number', bool: 'true or false', str: 'a string', dict: 'a JSON object such as {"pairing": "class"}'}
 COMPARE = {'>': operator.gt, '>=': operator.ge}
 
@@ -145,7 +147,7 @@ def stage_cb(learn)->StageCallback:
     return next(cb for cb in learn.cbs if isinstance(cb, StageCallback))
 
 HISTORY_COLUMNS = ('stage', 'epoch', 'iteration', 'train_loss', 'valid_loss',
-                   *dict.fromkeys([*(t for t in SHARED_TERMS + EXCLUSIVE_TERMS if t != 'loss'),  # every term of every stage, once
+                   *dict.fromkeys([*(t for t in SHARED_TERMS + (ALIGN_TERM,) + EXCLUSIVE_TERMS if t != 'loss'),  # every term of every stage, once
                                    *(f'{name}_{v}' for term in INDEPENDENCE.values() for name in term.logs for v in 'xy')]), 'iters_per_s', 'seconds')
 
 class HistoryLogger(Callback):
@@ -351,16 +353,24 @@ def trained_stage1(path:Path)->Path:
     return path
 
 # %% ../nbs/08_runs.ipynb #af856e3e
+PROGRESS_EVERY = 20. # seconds: the longest a stage runs without a line where no progress bar is drawn
+
 class EpochLines(Callback):
-    "One line per epoch (validation interval) on standard output: the log's view of a stage's progress."
+    "One line per epoch (validation interval) on standard output, and one within an epoch every `PROGRESS_EVERY` seconds: the log's view of a stage."
     order = HistoryLogger.order + 1
     def __init__(self, stage:str, out=echo): self.stage, self.out = stage, out
+    def before_fit(self): self.beat = Heartbeat(PROGRESS_EVERY, self.out)
+    def before_train(self): self.start = time.perf_counter()
+    def _epoch(self)->str: return f'{self.stage} epoch {epochs_done(self.learn)}/{getattr(self.learn, "epoch_offset", 0) + self.n_epoch}'
+    def after_batch(self):
+        if self.training and not rank_distrib():
+            self.beat(lambda: f'  {self._epoch()}: iteration {run_iteration(self.learn, self.iter + 1)}, {(self.iter + 1) / (time.perf_counter() - self.start):.1f} it/s')
     def after_epoch(self):
         if rank_distrib(): return
         train_loss, valid_loss = self.recorder.values[-1][:2]
-        total = getattr(self.learn, 'epoch_offset', 0) + self.n_epoch
-        self.out(f'{self.stage} epoch {epochs_done(self.learn)}/{total}: iteration {run_iteration(self.learn, len(self.dls.train))}, '
+        self.out(f'{self._epoch()}: iteration {run_iteration(self.learn, len(self.dls.train))}, '
                  f'train loss {train_loss:.4f}, valid loss {valid_loss:.4f}, {stage_cb(self.learn).iters_per_second:.1f} it/s')
+        self.beat.last = time.time()  # the next line within an epoch comes PROGRESS_EVERY seconds after this one
 
 def show_progress(learn, stage:str, progress:bool=True):
     "Keep fastai's progress bar where it can be drawn, else replace it by `EpochLines`; `progress=False`: neither."

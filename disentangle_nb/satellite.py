@@ -15,19 +15,22 @@ import torch.nn.functional as F
 import matplotlib.pyplot as plt
 from scipy.stats import beta as beta_dist
 from sklearn.metrics import roc_auc_score
+from fastcore.basics import noop
 from .core import *
+from .data import FactorSpec
 from .earth import LULC_CLASSES, REFERENCE_DATES, Sentinel2Pairs, eurosat, gather_crops, lulc_map, split_region
 from .shared_stage import SharedMI
 from .runs import TrainConfig, load_run, make_dataset, read_history, resolve_config, run_config, train
-from .probes import PROTOCOLS, fit_probes
+from .probes import PROTOCOLS, extract_features, fit_probes, probe_table
 
 # %% auto #0
-__all__ = ['SATELLITE_OPTIONS', 'TRAINING_SEEDS', 'MAP_METHODS', 'METHOD_NAMES', 'centred_patches', 'encode_patches', 'eq5_score',
-           'pixel_mi_map', 'raw_distance_map', 'cosine_s_map', 'class_auc', 'bootstrap_ci', 'sample_queries',
-           'satellite_config', 'initial_model', 'region_of', 'score_maps', 'query_aucs', 'region_aucs',
-           'summarise_aucs', 'run_summary', 'pixel_mi_results', 'lulc_image', 'plot_pixel_maps', 'auc_lines',
-           'parse_pixel', 'date_index', 'pixel_map_figure', 'tile_patches', 'tile_features', 'binomial_ci',
-           'linear_probe_accuracy', 'accuracy_entry', 'eurosat_probe']
+__all__ = ['SATELLITE_OPTIONS', 'TRAINING_SEEDS', 'MAP_METHODS', 'METHOD_NAMES', 'SCENE_PROTOCOLS', 'centred_patches',
+           'encode_patches', 'eq5_score', 'pixel_mi_map', 'raw_distance_map', 'cosine_s_map', 'class_auc',
+           'bootstrap_ci', 'sample_queries', 'satellite_config', 'initial_model', 'region_of', 'score_maps',
+           'query_aucs', 'region_aucs', 'summarise_aucs', 'run_summary', 'pixel_mi_results', 'lulc_image',
+           'plot_pixel_maps', 'auc_lines', 'parse_pixel', 'date_index', 'pixel_map_figure', 'tile_patches',
+           'tile_features', 'binomial_ci', 'linear_probe_accuracy', 'accuracy_entry', 'eurosat_probe', 'scene_spec',
+           'scene_features', 'scene_probes']
 
 # %% ../nbs/12_satellite.ipynb #7356eeff
 def centred_patches(scene:torch.Tensor, # (C, H, W) one image
@@ -174,9 +177,9 @@ def summarise_aucs(per_run:list, # one `region_aucs` per training seed
     return summary, minus
 
 # %% ../nbs/12_satellite.ipynb #acc399b5
-def run_summary(run)->dict:
-    "Seed, iterations, training seconds and the last epoch's training loss and validation MI of a run's stage 1."
-    rows = [r for r in read_history(Path(run)/'history.csv') if r['stage'] == 'shared']
+def run_summary(run, stage:str='shared')->dict:
+    "Seed, iterations, training seconds and the last epoch's training loss and validation MI of a run's `stage`."
+    rows = [r for r in read_history(Path(run)/'history.csv') if r['stage'] == stage]
     return dict(run=Path(run).name, seed=run_config(run).seed, iterations=int(rows[-1]['iteration']), seconds=float(rows[-1]['seconds']),
                 train_loss=float(rows[-1]['train_loss']), valid_mi=float(rows[-1]['mi']))
 
@@ -321,3 +324,35 @@ def eurosat_probe(runs:list, root='eurosat/tif', seed:int=0)->dict:
                 learned=accuracy_entry(learned, n), raw_pixels=accuracy_entry([accuracy(es.images.flatten(1))], n),
                 band_stats=accuracy_entry([accuracy(torch.cat([es.images.mean((2, 3)), es.images.std((2, 3))], 1))], n),
                 random_encoder=accuracy_entry(random_encoder, n), chance=1 / len(es.classes))
+
+# %% ../nbs/12_satellite.ipynb #9e30088d
+def scene_spec(ds:Sentinel2Pairs)->FactorSpec:
+    "The factors a probe reads from a scene's crops: land cover (the crop's majority class, shared by both dates) and the date of each view."
+    dates = list(ds.spec.class_names['date'])
+    return FactorSpec({'land cover': len(LULC_CLASSES), 'date': len(dates)}, shared=('land cover',), exclusive_x=('date',),
+                      exclusive_y=('date',), class_names={'land cover': list(LULC_CLASSES), 'date': dates})
+
+def scene_features(shared:SharedMI, exclusive, # a run's stage-1 model, and its stage-2 model or None
+                   ds:Sentinel2Pairs, passes:int=3)->dict:
+    "The representations of every anchor of `ds` at `passes` draws of two of its clear dates, labelled (land cover, date) per view."
+    land_cover = ds.land_cover(torch.arange(len(ds), device=ds.device)).cpu().repeat(passes)
+    drawn = [extract_features(shared, exclusive, ds, seed=p) for p in range(passes)]  # anchors in order, fresh dates per pass
+    feats = {k: torch.cat([f[k] for f in drawn]) for k in drawn[0]}
+    for v in 'xy': feats[f'labels_{v}'] = torch.stack([land_cover, feats[f'labels_{v}'][:, 1]], 1)
+    return feats
+
+# %% ../nbs/12_satellite.ipynb #80bfe7f8
+SCENE_PROTOCOLS = ('linear', 'ours') # the probes of `scene_probes`
+
+def scene_probes(run, passes:int=3, seed:int=0)->dict:
+    "Test-region accuracy of land cover and date from each representation of a run, per protocol, beside the majority-class share."
+    cfg, shared, exclusive = load_run(run, 'cpu')
+    sets = {s: make_dataset(cfg, s, 'cpu') for s in ('train', 'valid', 'test')}
+    feats = {s: scene_features(shared, exclusive, ds, passes) for s, ds in sets.items()}
+    spec = scene_spec(sets['test'])
+    table = probe_table(feats, spec, {p: PROTOCOLS[p] for p in SCENE_PROTOCOLS}, seeds=(seed,), data=sets['test'].data, out=noop)
+    labels = feats['test']['labels_x']
+    majority = {f: torch.bincount(labels[:, j]).max().item() / len(labels) for j, f in enumerate(spec.factors('x'))}
+    accuracy = {p: {r: {f: a[0] for f, a in fs.items()} for r, fs in table.seed_accuracies[p].items()} for p in SCENE_PROTOCOLS}  # one probe seed
+    return dict(accuracy=accuracy, majority=majority, undertrained=table.flags('ours'),
+                n_test=len(labels), probe_seed=seed, passes=passes)

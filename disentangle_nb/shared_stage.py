@@ -21,9 +21,10 @@ from .networks import *
 from .data import PairLoader, PairDataset, PairBatch, FactorSpec, register_dataset
 
 # %% auto #0
-__all__ = ['SHARED_TERMS', 'NEGATIVES', 'MI_TERMS', 'roll_perm', 'all_rolls', 'mi_terms', 'mi_bounds', 'weighted_mi', 'SharedMI',
-           'TermMetric', 'term_loss', 'NonFiniteTerm', 'epochs_done', 'run_iteration', 'StageCallback',
-           'SharedMICallback', 'stage_dls', 'shared_learner', 'BarPairs', 'bar_pairs']
+__all__ = ['SHARED_TERMS', 'NEGATIVES', 'MI_TERMS', 'ALIGN_TERM', 'ALIGNMENT_TERMS', 'ALIGNMENTS', 'roll_perm', 'all_rolls',
+           'mi_terms', 'mi_bounds', 'weighted_mi', 'standardised', 'l1_alignment', 'standardised_l1_alignment',
+           'infonce_alignment', 'alignment_loss', 'SharedMI', 'TermMetric', 'term_loss', 'NonFiniteTerm', 'epochs_done',
+           'run_iteration', 'StageCallback', 'SharedMICallback', 'stage_dls', 'shared_learner', 'BarPairs', 'bar_pairs']
 
 # %% ../nbs/04_shared_stage.ipynb #ba156b97
 SHARED_TERMS = ('loss', 'mi', 'global_x', 'global_y', 'local_x', 'local_y', 'l1')
@@ -53,6 +54,32 @@ def weighted_mi(terms:dict, alpha:float, beta:float)->torch.Tensor:
     return (alpha * (terms.get('global_x', 0) + terms.get('global_y', 0))
             + beta * (terms.get('local_x', 0) + terms.get('local_y', 0)))
 
+# %% ../nbs/04_shared_stage.ipynb #8fffd996
+ALIGN_TERM = 'align' # the alignment term's name, when the alignment is not Eq. 6's L1
+
+def standardised(sx:torch.Tensor, sy:torch.Tensor)->tuple:
+    "S_X and S_Y (B, d) standardised per component with the mean and standard deviation of the batch of both views."
+    both = torch.cat([sx, sy])
+    mean, sd = both.mean(0), both.std(0).clamp_min(1e-6)
+    return (sx - mean) / sd, (sy - mean) / sd
+
+def l1_alignment(sx, sy, temperature:float)->torch.Tensor: return F.l1_loss(sx, sy)  # Eq. 6
+def standardised_l1_alignment(sx, sy, temperature:float)->torch.Tensor: return F.l1_loss(*standardised(sx, sy))
+
+def infonce_alignment(sx, sy, temperature:float)->torch.Tensor:
+    "Symmetric InfoNCE between the L2-normalised S_X and S_Y: each picks its own pair's among the batch's, at `temperature`."
+    logits = F.normalize(sx, dim=1) @ F.normalize(sy, dim=1).T / temperature
+    target = torch.arange(len(sx), device=sx.device)
+    return (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
+
+ALIGNMENT_TERMS = {'l1': l1_alignment, 'l1_standardised': standardised_l1_alignment, 'infonce': infonce_alignment}
+ALIGNMENTS = {**{name: (name,) for name in ALIGNMENT_TERMS}, # alignment -> the terms it sums
+              'l1+infonce': ('l1', 'infonce'), 'l1_standardised+infonce': ('l1_standardised', 'infonce')}
+
+def alignment_loss(alignment:str, sx, sy, temperature:float=0.1)->torch.Tensor:
+    "The sum of the terms of `alignment` (a name in `ALIGNMENTS`) between S_X and S_Y."
+    return sum(ALIGNMENT_TERMS[t](sx, sy, temperature) for t in ALIGNMENTS[check_choice(alignment, ALIGNMENTS, 'alignment')])
+
 # %% ../nbs/04_shared_stage.ipynb #5a512224
 class SharedMI(nn.Module):
     "Stage 1 networks (shared encoders, global and local statistics networks); `forward` returns each term of Eq. 5-7."
@@ -63,12 +90,17 @@ class SharedMI(nn.Module):
                  switched:bool=True, # score X with S_Y and Y with S_X (SSR); False: each with its own
                  estimator:str='jsd', # the MI bound of every cross-MI term: a name in `BOUNDS`
                  negatives:str='one', # product-of-marginals samples per map: 'one' (the batch rolled by one) or 'all' (every other element)
+                 alignment:str='l1', # the term weighted by gamma that pulls S_X to S_Y: a name in `ALIGNMENTS` ('l1': Eq. 6)
+                 temperature:float=0.1, # of the InfoNCE alignment
                 ):
         super().__init__()
         for k, v in dict(alpha=alpha, beta=beta, gamma=gamma).items():
             if v < 0: raise ValueError(f'{k} must be >= 0, got {v}')
+        if temperature <= 0: raise ValueError(f'temperature must be > 0, got {temperature}')
         check_choice(negatives, list(NEGATIVES), 'negatives'); check_choice(estimator, list(BOUNDS), 'estimator')
+        check_choice(alignment, ALIGNMENTS, 'alignment')
         self.alpha, self.beta, self.gamma, self.switched, self.estimator = alpha, beta, gamma, switched, estimator
+        self.alignment, self.temperature = alignment, temperature
         self.negatives = NEGATIVES[negatives]
         self.encoders = view_pair(lambda: Encoder(in_ch, img_size, width, s_dim), share_weights)
         map_shape = self.encoders[0].map_shape
@@ -80,7 +112,7 @@ class SharedMI(nn.Module):
 @patch(as_prop=True)
 def terms(self:SharedMI)->tuple:
     "Names of the terms `forward` returns, the loss first."
-    return ('loss', 'mi', *mi_terms(self), 'l1')
+    return ('loss', 'mi', *mi_terms(self), 'l1', *((ALIGN_TERM,) if self.alignment != 'l1' else ()))
 
 @patch
 def encode(self:SharedMI, x, y):
@@ -105,8 +137,9 @@ def forward(self:SharedMI, x, y):
         terms[f'{kind}_x'] = self.bounds[f'{kind}_x'](*nets[0](cx, rx, perm))
         terms[f'{kind}_y'] = self.bounds[f'{kind}_y'](*nets[1](cy, ry, perm))
     terms['l1'] = F.l1_loss(sx, sy)
+    if self.alignment != 'l1': terms[ALIGN_TERM] = alignment_loss(self.alignment, sx, sy, self.temperature)
     terms['mi'] = weighted_mi(terms, self.alpha, self.beta)
-    terms['loss'] = -terms['mi'] + self.gamma * terms['l1']
+    terms['loss'] = -terms['mi'] + self.gamma * terms.get(ALIGN_TERM, terms['l1'])
     return terms
 
 # %% ../nbs/04_shared_stage.ipynb #d3b3cfe0
