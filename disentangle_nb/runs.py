@@ -312,8 +312,8 @@ def check_resumable(out, cfg:TrainConfig):
     "Raise a one-line `ValueError` if the run folder `out` holds a run of another configuration than `cfg`."
     path = Path(out)/'config.json'
     if not path.exists(): return
-    with reading(path, 'resume the run with the options it was trained with'): old = json.loads(path.read_text())
-    new = json.loads(json.dumps(asdict(cfg)))
+    new, defaults = (json.loads(json.dumps(asdict(c))) for c in (cfg, TrainConfig()))
+    with reading(path, 'resume the run with the options it was trained with'): old = {**defaults, **json.loads(path.read_text())}  # a field newer than the run: its default
     diff = '; '.join(f'{k} {old.get(k)!r}, not {new.get(k)!r}' for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k))
     if diff: raise ValueError(f'{out} holds a run of another configuration ({diff}): resume it with the options it was trained with, or choose another --out')
 
