@@ -19,8 +19,7 @@ __all__ = ['LEAK_VARIANTS', 'LEAK_SEEDS', 'SEED_SUFFIX', 'LEAK_TARGET', 'leak_ro
 
 # %% ../nbs/10e_leak.ipynb #7bd26bbd
 LEAK_VARIANTS = {'Eq. 6 L1': {}, 'L1 on standardised S': dict(alignment='l1_standardised'), 'L1 + InfoNCE': dict(alignment='l1+infonce'),
-                 'InfoNCE alone': dict(alignment='infonce'), 'standardised L1 + InfoNCE': dict(alignment='l1_standardised+infonce'),
-                 'gamma 4': dict(gamma=4.0)} # variant -> its overrides of the preset
+                 'standardised L1 + InfoNCE': dict(alignment='l1_standardised+infonce')} # variant -> its overrides of the preset
 LEAK_SEEDS = (0, 1, 2) # training seeds of every variant
 SEED_SUFFIX = re.compile(r', seed (\d+)$')
 
