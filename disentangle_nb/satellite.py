@@ -21,7 +21,7 @@ from .data import FactorSpec
 from .earth import LULC_CLASSES, REFERENCE_DATES, Sentinel2Pairs, eurosat, gather_crops, lulc_map, split_region
 from .shared_stage import SharedMI
 from .runs import TrainConfig, load_run, make_dataset, read_history, resolve_config, run_config, train
-from .probes import PROTOCOLS, extract_features, fit_probes, probe_table
+from .probes import PROTOCOLS, extract_features, fit_probes, mean_sd, probe_table
 
 # %% auto #0
 __all__ = ['SATELLITE_OPTIONS', 'TRAINING_SEEDS', 'MAP_METHODS', 'METHOD_NAMES', 'SCENE_PROTOCOLS', 'centred_patches',
@@ -30,7 +30,7 @@ __all__ = ['SATELLITE_OPTIONS', 'TRAINING_SEEDS', 'MAP_METHODS', 'METHOD_NAMES',
            'query_aucs', 'region_aucs', 'summarise_aucs', 'run_summary', 'pixel_mi_results', 'lulc_image',
            'plot_pixel_maps', 'auc_lines', 'parse_pixel', 'date_index', 'pixel_map_figure', 'tile_patches',
            'tile_features', 'binomial_ci', 'linear_probe_accuracy', 'accuracy_entry', 'eurosat_probe', 'scene_spec',
-           'scene_features', 'scene_probes']
+           'scene_features', 'scene_probes', 'scene_probe_summary', 'scene_probe_lines']
 
 # %% ../nbs/12_satellite.ipynb #7356eeff
 def centred_patches(scene:torch.Tensor, # (C, H, W) one image
@@ -356,3 +356,20 @@ def scene_probes(run, passes:int=3, seed:int=0)->dict:
     accuracy = {p: {r: {f: a[0] for f, a in fs.items()} for r, fs in table.seed_accuracies[p].items()} for p in SCENE_PROTOCOLS}  # one probe seed
     return dict(accuracy=accuracy, majority=majority, undertrained=table.flags('ours'),
                 n_test=len(labels), probe_seed=seed, passes=passes)
+
+# %% ../nbs/12_satellite.ipynb #34fd5b1d
+def scene_probe_summary(probes:list)->dict:
+    "{protocol: {rep: {factor: mean_sd}}} over the runs' `scene_probes`."
+    first = probes[0]['accuracy']
+    return {p: {r: {f: mean_sd([pr['accuracy'][p][r][f] for pr in probes]) for f in fs} for r, fs in reps.items()} for p, reps in first.items()}
+
+def scene_probe_lines(probes:list, reps=('S_X', 'E_X'))->str:
+    "The probes of `probes` (one `scene_probes` per run) as a table, with the majority-class share and the flags."
+    summary, majority = scene_probe_summary(probes), probes[0]['majority']
+    flagged = {(r, f) for pr in probes for r, fs in pr['undertrained'].items() for f in fs}
+    lines = [f"{'':14}" + ''.join(f'{p:>18}' for p in summary) + f"{'majority class':>18}"]
+    for r in reps:
+        for f in majority:
+            cells = ''.join(f"{100 * summary[p][r][f]['mean']:>11.1f} ± {100 * summary[p][r][f]['sd']:<4.1f}" for p in summary)
+            lines.append(f'{r + " " + f:14}' + cells + f'{100 * majority[f]:>17.1f}%' + ('  (flagged in a run)' if (r, f) in flagged else ''))
+    return '\n'.join(lines)
