@@ -28,9 +28,9 @@ __all__ = ['SATELLITE_OPTIONS', 'TRAINING_SEEDS', 'MAP_METHODS', 'METHOD_NAMES',
            'encode_patches', 'eq5_score', 'pixel_mi_map', 'raw_distance_map', 'cosine_s_map', 'class_auc',
            'bootstrap_ci', 'sample_queries', 'satellite_config', 'initial_model', 'region_of', 'score_maps',
            'query_aucs', 'region_aucs', 'summarise_aucs', 'run_summary', 'pixel_mi_results', 'lulc_image',
-           'plot_pixel_maps', 'auc_lines', 'parse_pixel', 'date_index', 'pixel_map_figure', 'tile_patches',
-           'tile_features', 'binomial_ci', 'linear_probe_accuracy', 'accuracy_entry', 'eurosat_probe', 'scene_spec',
-           'scene_features', 'scene_probes', 'scene_probe_summary', 'scene_probe_lines']
+           'plot_pixel_maps', 'auc_lines', 'date_pair_lines', 'parse_pixel', 'date_index', 'pixel_map_figure',
+           'tile_patches', 'tile_features', 'binomial_ci', 'linear_probe_accuracy', 'accuracy_entry', 'eurosat_probe',
+           'scene_spec', 'scene_features', 'scene_probes', 'scene_probe_summary', 'scene_probe_lines']
 
 # %% ../nbs/12_satellite.ipynb #7356eeff
 def centred_patches(scene:torch.Tensor, # (C, H, W) one image
@@ -242,6 +242,16 @@ def auc_lines(results:dict)->str:
     lines += [f"{METHOD_NAMES[m]:30}{_ci(results['auc'][m]):>26}{_ci(results['auc_same_date'][m]):>26}" for m in results['auc']]
     lines += [f"{'learned minus ' + m:30}{_ci(results['auc_learned_minus'][m]):>26}{_ci(results['auc_same_date_learned_minus'][m]):>26}"
               for m in results['auc_learned_minus']]
+    return '\n'.join(lines)
+
+# %% ../nbs/12_satellite.ipynb #bb676374
+def date_pair_lines(maps:dict)->str:
+    "AUC mean [95% interval] of every method (rows) at each date pair (columns) of `maps` ({'t1 -> t2': the auc keys of a results file})."
+    pairs = list(maps)
+    first = maps[pairs[0]]
+    lines = [f"{'':30}" + ''.join(f'{p:>28}' for p in pairs)]
+    lines += [f"{METHOD_NAMES[m]:30}" + ''.join(f"{_ci(maps[p]['auc'][m]):>28}" for p in pairs) for m in first['auc']]
+    lines += [f"{'learned minus ' + m:30}" + ''.join(f"{_ci(maps[p]['auc_learned_minus'][m]):>28}" for p in pairs) for m in first['auc_learned_minus']]
     return '\n'.join(lines)
 
 # %% ../nbs/12_satellite.ipynb #c7a627aa
