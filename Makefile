@@ -7,13 +7,16 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: venv demo test sync nbtest pytest docs docs-check readme clean
 
-# Create .venv if missing and install the project into it; redone only when the content of pyproject.toml changes
+# Create .venv if missing and install the project into it (a line every 20 s while pip works); redone only when the content of pyproject.toml changes
 # (its time would not do: nbdev-export rewrites the file, unchanged, on every run).
 venv:
 	@test -x $(PY) || python3 -m venv $(VENV)
 	@if [ "$$(cat $(STAMP) 2>/dev/null)" != "$$(sha256sum < pyproject.toml)" ]; then \
 	  echo "installing disentangle-nb and its dependencies into $(VENV) (a few minutes the first time)"; \
-	  $(PY) -m pip install -q -e ".[dev]" > $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }; \
+	  $(PY) -m pip install -q -e ".[dev]" > $(VENV)/pip.log 2>&1 & pip=$$!; start=$$(date +%s); next=20; \
+	  while kill -0 $$pip 2>/dev/null; do sleep 1; elapsed=$$(( $$(date +%s) - start )); \
+	    if [ $$elapsed -ge $$next ]; then echo "  installing: $$elapsed s"; next=$$(( next + 20 )); fi; done; \
+	  wait $$pip || { cat $(VENV)/pip.log; exit 1; }; \
 	  sha256sum < pyproject.toml > $(STAMP); fi
 
 demo: venv
