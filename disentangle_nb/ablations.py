@@ -6,7 +6,7 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/ablations.html.md"""
 
 # %% ../nbs/10b_ablations.ipynb #981d70c1
 from __future__ import annotations
-import json, shutil
+import json, re, shutil
 from functools import partial
 from pathlib import Path
 import matplotlib.pyplot as plt
@@ -18,8 +18,8 @@ from .experiments import variant_dir, variant_row
 
 # %% auto #0
 __all__ = ['ABLATIONS', 'EXCLUSIVE_ABLATIONS', 'ABLATION_PARTS', 'ABLATION_PROTOCOLS', 'PAPER_DIRECTIONS', 'PAPER_SWEET_SPOT',
-           'format_study', 'plot_ablations', 'trained_row', 'study', 'ablate', 'shared_factors', 'direction_sentences',
-           'plot_sweep', 'sweep', 'sweep_sentences']
+           'format_study', 'plot_ablations', 'stage1_dir', 'trained_row', 'study', 'ablate', 'shared_factors',
+           'direction_sentences', 'plot_sweep', 'sweep', 'sweep_sentences']
 
 # %% ../nbs/10b_ablations.ipynb #9dee444e
 ABLATIONS = {'baseline': {}, 'non_ssr': dict(switched=False), 'gamma0': dict(gamma=0.0), 'alpha0': dict(alpha=0.0), 'beta0': dict(beta=0.0)}
@@ -61,21 +61,23 @@ def plot_ablations(results:dict, protocol:str='ours', rep:str='S_X'):
     return fig
 
 # %% ../nbs/10b_ablations.ipynb #4a4b0e0b
+def stage1_dir(root, overrides:dict)->Path:
+    "Where a study trains a row's stage 1: `stage1`, followed by the row's stage-1 overrides (`field=value`, sorted) if it has any."
+    first = sorted((k, v) for k, v in overrides.items() if k not in STAGE2_FIELDS)
+    return Path(root)/'_'.join(['stage1', *(re.sub(r'[^\w.=+-]+', '', f'{k}={v}') for k, v in first)])
+
 def trained_row(name:str, overrides:dict, root, # the study's folder, <root>/<dataset>_<preset>
                 dataset:str, preset:str, stage:str='shared', # 'shared': stage 1 alone; 'both': both stages
                 progress:bool=True,
                 common:dict|None=None, # overrides of every row of the study (the command's --set), e.g. data_options
                )->Path:
-    "The run folder of one row of a study, trained where it is not yet; rows changing only `STAGE2_FIELDS` start from the preset's stage 1."
+    "The run folder of one row of a study, trained where it is not yet; stage 1 in `stage1_dir`, shared by rows differing only in `STAGE2_FIELDS`."
     root, common = Path(root), common or {}
     def config(changes): return resolve_config(dataset, preset, {**common, **changes})
-    if not set(overrides) <= set(STAGE2_FIELDS):
-        out = variant_dir(root, name)
-        train(config(overrides), out, stage, resume=(out/'checkpoints').exists(), progress=progress)
-        return out
-    base = root/'stage1'
+    first = {k: v for k, v in overrides.items() if k not in STAGE2_FIELDS}
+    base = stage1_dir(root, first)
     if not (base/'shared.pth').exists():
-        train(config({}), base, 'shared', resume=(base/'checkpoints').exists(), progress=progress)
+        train(config(first), base, 'shared', resume=(base/'checkpoints').exists(), progress=progress)
     if stage == 'shared': return base
     out = variant_dir(root, name)
     out.mkdir(parents=True, exist_ok=True)

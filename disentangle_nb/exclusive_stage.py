@@ -20,7 +20,8 @@ from .shared_stage import _adam
 
 # %% auto #0
 __all__ = ['INDEPENDENCE', 'EXCLUSIVE_TERMS', 'GradReverse', 'grad_reverse', 'Adversary', 'frozen', 'ClubPenalty', 'HSICPenalty',
-           'DistanceCorrelationPenalty', 'ExclusiveMI', 'ExclusiveMICallback', 'exclusive_learner']
+           'DistanceCorrelationPenalty', 'NonSaturatingAdversary', 'ExclusiveMI', 'ExclusiveMICallback',
+           'exclusive_learner']
 
 # %% ../nbs/05_exclusive_stage.ipynb #197c8fda
 class GradReverse(torch.autograd.Function):
@@ -39,13 +40,14 @@ class Adversary(nn.Module):
     "The paper's independence term (Eq. 9-10): a discriminator of (S, E) against (S, shuffled E), through gradient reversal."
     logs = ('disc', 'disc_acc')
     def __init__(self, s_dim:int, e_dim:int): super().__init__(); self.discriminator = Discriminator(s_dim, e_dim)
-    def forward(self, s, e, weight:float):
-        perm = roll_perm(len(e), e.device)
-        e_adv = grad_reverse(e, weight)
-        real, fake = self.discriminator(s, e_adv[perm]), self.discriminator(s, e_adv)
+    def discriminated(self, s, e):
+        "The discriminator's loss on (S, E) (label 0) against (S, E shuffled over the batch) (label 1), and the logs."
+        real, fake = self.discriminator(s, e[roll_perm(len(e), e.device)]), self.discriminator(s, e)
         disc = (F.binary_cross_entropy_with_logits(real, torch.ones_like(real))
                 + F.binary_cross_entropy_with_logits(fake, torch.zeros_like(fake)))
         return disc, dict(disc=disc, disc_acc=((real > 0).float().mean() + (fake < 0).float().mean()).detach() / 2)
+    def forward(self, s, e, weight:float): return self.discriminated(s, grad_reverse(e, weight))
+
 
 # %% ../nbs/05_exclusive_stage.ipynb #15f466dd
 @contextmanager
@@ -80,8 +82,17 @@ class DistanceCorrelationPenalty(HSICPenalty):
     logs = ('dcor',)
     def measure(self, s, e): return distance_correlation(s, e)
 
+# %% ../nbs/05_exclusive_stage.ipynb #f26794fb
+class NonSaturatingAdversary(Adversary):
+    "The adversary with the non-saturating encoder loss: the discriminator fits on detached E; the encoder minimises -log sigmoid(d(S, E)), d frozen."
+    def forward(self, s, e, weight:float):
+        disc, logs = self.discriminated(s, e.detach())
+        with frozen(self.discriminator): joint = self.discriminator(s, e)
+        return disc + weight * F.binary_cross_entropy_with_logits(joint, torch.ones_like(joint)), logs
+
+
 # %% ../nbs/05_exclusive_stage.ipynb #7837307b
-INDEPENDENCE = {'adversary': Adversary, 'club': ClubPenalty, 'hsic': HSICPenalty, 'dcor': DistanceCorrelationPenalty}
+INDEPENDENCE = {'adversary': Adversary, 'adversary_ns': NonSaturatingAdversary, 'club': ClubPenalty, 'hsic': HSICPenalty, 'dcor': DistanceCorrelationPenalty}
 
 # %% ../nbs/05_exclusive_stage.ipynb #c1e821a4
 EXCLUSIVE_TERMS = ('loss', 'mi', 'global_x', 'global_y', 'local_x', 'local_y', 'disc_x', 'disc_y', 'disc_acc_x', 'disc_acc_y') # with the adversary

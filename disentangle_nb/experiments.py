@@ -18,10 +18,10 @@ from .evaluation import evaluate_run, EVALUATIONS
 from . import metrics  # registers the post-hoc I(S;E) that write_independence measures
 
 # %% auto #0
-__all__ = ['RUN_FIGURES', 'CMNIST_TARGETS', 'LONG_VARIANTS', 'VARIANT_COLUMNS', 'publish_figures', 'load_results',
-           'describe_results', 'pct', 'check_targets', 'format_targets', 'adversary_free', 'write_independence',
-           'variant_dir', 'train_variant', 'seconds_per_iteration', 'variant_row', 'write_variants', 'format_variants',
-           'plot_variants']
+__all__ = ['RUN_FIGURES', 'CMNIST_TARGETS', 'LONG_VARIANTS', 'VARIANT_CONFIG', 'VARIANT_COLUMNS', 'publish_figures',
+           'load_results', 'describe_results', 'pct', 'check_targets', 'format_targets', 'adversary_free',
+           'write_independence', 'variant_dir', 'train_variant', 'seconds_per_iteration', 'final_terms', 'variant_row',
+           'write_variants', 'format_variants', 'plot_variants']
 
 # %% ../nbs/10_experiments.ipynb #3bf0b665
 RUN_FIGURES = ('disentanglement', 'probe_capacity', 'retrieval', 'recombination')
@@ -121,6 +121,14 @@ def seconds_per_iteration(run)->dict:
     last = {r['stage']: r for r in read_history(Path(run)/'history.csv')}
     return {stage: float(r['seconds']) / int(r['iteration']) for stage, r in last.items()}
 
+VARIANT_CONFIG = ('lr', 'gamma', 'alignment', 'temperature', 'negatives', 'width', 'stat_hidden', 'batch_size', 'data_options',
+                  'shared_iters', 'e_dim', 'lambda_adv', 'independence', 'exclusive_iters', 'seed') # the fields a variant row records
+
+def final_terms(run)->dict:
+    "Each stage's terms at its last validation, from the run's history: {stage: {term: value}}, the other stages' empty columns left out."
+    last = {r['stage']: r for r in read_history(Path(run)/'history.csv')}
+    return {stage: {k: float(v) for k, v in r.items() if v and k not in ('stage', 'epoch', 'iteration', 'iters_per_s', 'seconds')} for stage, r in last.items()}
+
 def variant_row(name:str, run, iteration:int|None=None, # a snapshot's iteration; None: the run's final stage-1 weights
                 protocols:dict|None=None, # name -> `ProbeProtocol`; default: `ours` and `paper`
                 seeds=(0, 1, 2),
@@ -133,8 +141,8 @@ def variant_row(name:str, run, iteration:int|None=None, # a snapshot's iteration
     weights = Path(run)/('shared.pth' if iteration == cfg.shared_iters else f'snapshots/shared_{iteration}.pth')
     table = evaluate_run(run, protocols=protocols, seeds=seeds, loaded=load_run(run, 'cpu', shared_weights=None if exclusive else weights))
     return dict(variant=name, run=Path(run).name, iterations=iteration, train_seconds=_seconds_at(run, iteration), hardware=hardware(),
-                seconds_per_iteration=seconds_per_iteration(run),
-                config={k: getattr(cfg, k) for k in ('lr', 'gamma', 'alignment', 'temperature', 'negatives', 'width', 'stat_hidden', 'batch_size', 'seed')},
+                seconds_per_iteration=seconds_per_iteration(run), final_terms=final_terms(run),
+                config={k: getattr(cfg, k) for k in VARIANT_CONFIG},
                 accuracy={p: table.accuracy(p) for p in protocols}, distance_to_ideal={p: table.distance_to_ideal(p) for p in protocols},
                 ideal=table.ideal, probe_seeds=len(seeds), data=table.data)
 
