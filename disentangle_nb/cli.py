@@ -200,7 +200,7 @@ def add_pixel_map_command(commands):
 
 # %% ../nbs/90_cli.ipynb #16cfa5d8
 def add_study_arguments(a, results:str, root:str='runs/studies',
-                        layout:str='<root>/<dataset>_<preset>/<row>, stage 1 of stage-2 rows in .../stage1'):
+                        layout:str='<root>/<dataset>_<preset>/stage1[_<field>=<value>...] (stage 1, per stage-1 configuration), .../<row> (stage 2)'):
     "The arguments every study command has: dataset, preset, where its rows are trained, its results file."
     a.add_argument('--dataset', choices=list(DATASETS), default='cmnist')
     a.add_argument('--preset', choices=list(PRESETS), default='quick')

@@ -20,7 +20,7 @@ from .ablations import ABLATION_PROTOCOLS, study, trained_row
 # %% auto #0
 __all__ = ['LEAK_VARIANTS', 'LEAK_SEEDS', 'SEED_SUFFIX', 'LEAK_TARGET', 'REPS', 'leak_rows', 'variant_of', 'training_seconds',
            'over_training_seeds', 'leak_columns', 'target_of', 'meets_target', 'plot_leak', 'format_leak', 'leak_study',
-           'untrained_row', 'leak_origin', 'best_variants']
+           'best_variants', 'untrained_row', 'leak_origin']
 
 # %% ../nbs/10e_leak.ipynb #7bd26bbd
 LEAK_VARIANTS = {'Eq. 6 L1': {}, 'L1 on standardised S': dict(alignment='l1_standardised'), 'L1 + InfoNCE': dict(alignment='l1+infonce'),
@@ -122,6 +122,13 @@ def leak_study(dataset:str='cmnist', preset:str='quick', variants:dict=LEAK_VARI
     return study(leak_rows(variants, seeds), path, dataset, preset, root, 'both', plot_leak, ABLATION_PROTOCOLS, probe_seeds, out,
                  part='leak', training_seeds=list(seeds))
 
+# %% ../nbs/10e_leak.ipynb #ff2befcd
+def best_variants(results:dict, n:int=2, protocol:str='ours', baseline:str='Eq. 6 L1')->list:
+    "The `n` variants of a study, other than `baseline`, with the smallest summed distance to the ideal of every representation (mean over training seeds)."
+    summary = over_training_seeds(results, protocol)
+    def total(v): return sum(d['mean'] for d in summary[v]['distance_to_ideal'].values())
+    return sorted((v for v in summary if v != baseline), key=total)[:n]
+
 # %% ../nbs/10e_leak.ipynb #79deca46
 def untrained_row(dataset:str='cmnist', preset:str='quick', seed:int=0, protocols=ABLATION_PROTOCOLS, probe_seeds=(0,), out=echo)->dict:
     "What S and E hold before training: probe accuracies of the preset's shared and exclusive encoders at their initialisation, seeded by `seed`."
@@ -137,10 +144,3 @@ def leak_origin(dataset:str='cmnist', preset:str='quick', seeds=LEAK_SEEDS, path
     results = dict(dataset=dataset, preset=preset, rows=[untrained_row(dataset, preset, s, out=out) for s in seeds])
     Path(path).write_text(json.dumps(results, indent=1))
     return results
-
-# %% ../nbs/10e_leak.ipynb #ff2befcd
-def best_variants(results:dict, n:int=2, protocol:str='ours', baseline:str='Eq. 6 L1')->list:
-    "The `n` variants of a study, other than `baseline`, with the smallest summed distance to the ideal of every representation (mean over training seeds)."
-    summary = over_training_seeds(results, protocol)
-    def total(v): return sum(d['mean'] for d in summary[v]['distance_to_ideal'].values())
-    return sorted((v for v in summary if v != baseline), key=total)[:n]
