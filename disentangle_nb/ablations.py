@@ -18,8 +18,8 @@ from .experiments import variant_dir, variant_row
 
 # %% auto #0
 __all__ = ['ABLATIONS', 'EXCLUSIVE_ABLATIONS', 'ABLATION_PARTS', 'ABLATION_PROTOCOLS', 'PAPER_DIRECTIONS', 'PAPER_SWEET_SPOT',
-           'format_study', 'plot_ablations', 'stage1_dir', 'trained_row', 'study', 'ablate', 'shared_factors',
-           'direction_sentences', 'plot_sweep', 'sweep', 'sweep_sentences']
+           'format_study', 'plot_ablations', 'stage1_overrides', 'stage1_dir', 'trained_row', 'study', 'ablate',
+           'shared_factors', 'direction_sentences', 'plot_sweep', 'sweep', 'sweep_sentences']
 
 # %% ../nbs/10b_ablations.ipynb #9dee444e
 ABLATIONS = {'baseline': {}, 'non_ssr': dict(switched=False), 'gamma0': dict(gamma=0.0), 'alpha0': dict(alpha=0.0), 'beta0': dict(beta=0.0)}
@@ -61,9 +61,13 @@ def plot_ablations(results:dict, protocol:str='ours', rep:str='S_X'):
     return fig
 
 # %% ../nbs/10b_ablations.ipynb #4a4b0e0b
+def stage1_overrides(overrides:dict)->dict:
+    "The overrides of a row that stage 1 reads: all but `STAGE2_FIELDS`."
+    return {k: v for k, v in overrides.items() if k not in STAGE2_FIELDS}
+
 def stage1_dir(root, overrides:dict)->Path:
     "Where a study trains a row's stage 1: `stage1`, followed by the row's stage-1 overrides (`field=value`, sorted) if it has any."
-    first = sorted((k, v) for k, v in overrides.items() if k not in STAGE2_FIELDS)
+    first = sorted(stage1_overrides(overrides).items())
     return Path(root)/'_'.join(['stage1', *(re.sub(r'[^\w.=+-]+', '', f'{k}={v}') for k, v in first)])
 
 def trained_row(name:str, overrides:dict, root, # the study's folder, <root>/<dataset>_<preset>
@@ -74,8 +78,7 @@ def trained_row(name:str, overrides:dict, root, # the study's folder, <root>/<da
     "The run folder of one row of a study, trained where it is not yet; stage 1 in `stage1_dir`, shared by rows differing only in `STAGE2_FIELDS`."
     root, common = Path(root), common or {}
     def config(changes): return resolve_config(dataset, preset, {**common, **changes})
-    first = {k: v for k, v in overrides.items() if k not in STAGE2_FIELDS}
-    base = stage1_dir(root, first)
+    first, base = stage1_overrides(overrides), stage1_dir(root, overrides)
     if not (base/'shared.pth').exists():
         train(config(first), base, 'shared', resume=(base/'checkpoints').exists(), progress=progress)
     if stage == 'shared': return base

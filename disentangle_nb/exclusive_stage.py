@@ -48,7 +48,6 @@ class Adversary(nn.Module):
         return disc, dict(disc=disc, disc_acc=((real > 0).float().mean() + (fake < 0).float().mean()).detach() / 2)
     def forward(self, s, e, weight:float): return self.discriminated(s, grad_reverse(e, weight))
 
-
 # %% ../nbs/05_exclusive_stage.ipynb #15f466dd
 @contextmanager
 def frozen(module:nn.Module):

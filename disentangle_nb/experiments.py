@@ -20,8 +20,8 @@ from . import metrics  # registers the post-hoc I(S;E) that write_independence m
 # %% auto #0
 __all__ = ['RUN_FIGURES', 'CMNIST_TARGETS', 'LONG_VARIANTS', 'VARIANT_CONFIG', 'VARIANT_COLUMNS', 'publish_figures',
            'load_results', 'describe_results', 'pct', 'check_targets', 'format_targets', 'adversary_free',
-           'write_independence', 'variant_dir', 'train_variant', 'seconds_per_iteration', 'final_terms', 'variant_row',
-           'write_variants', 'format_variants', 'plot_variants']
+           'write_independence', 'variant_dir', 'train_variant', 'last_rows', 'seconds_per_iteration', 'final_terms',
+           'variant_row', 'write_variants', 'format_variants', 'plot_variants']
 
 # %% ../nbs/10_experiments.ipynb #3bf0b665
 RUN_FIGURES = ('disentanglement', 'probe_capacity', 'retrieval', 'recombination')
@@ -116,18 +116,21 @@ def _seconds_at(run, iteration:int)->float:
     "Training time of stage 1 up to `iteration`, from the run's history."
     return next(float(r['seconds']) for r in read_history(Path(run)/'history.csv') if r['stage'] == 'shared' and int(r['iteration']) == iteration)
 
+def last_rows(run)->dict:
+    "The last row of each stage in a run's history: {stage: row}."
+    return {r['stage']: r for r in read_history(Path(run)/'history.csv')}
+
 def seconds_per_iteration(run)->dict:
     "Training seconds per iteration of each stage of a run, from the last row of its history (validation included)."
-    last = {r['stage']: r for r in read_history(Path(run)/'history.csv')}
-    return {stage: float(r['seconds']) / int(r['iteration']) for stage, r in last.items()}
+    return {stage: float(r['seconds']) / int(r['iteration']) for stage, r in last_rows(run).items()}
 
 VARIANT_CONFIG = ('lr', 'gamma', 'alignment', 'temperature', 'negatives', 'width', 'stat_hidden', 'batch_size', 'data_options',
                   'shared_iters', 'e_dim', 'lambda_adv', 'independence', 'exclusive_iters', 'seed') # the fields a variant row records
 
 def final_terms(run)->dict:
     "Each stage's terms at its last validation, from the run's history: {stage: {term: value}}, the other stages' empty columns left out."
-    last = {r['stage']: r for r in read_history(Path(run)/'history.csv')}
-    return {stage: {k: float(v) for k, v in r.items() if v and k not in ('stage', 'epoch', 'iteration', 'iters_per_s', 'seconds')} for stage, r in last.items()}
+    return {stage: {k: float(v) for k, v in r.items() if v and k not in ('stage', 'epoch', 'iteration', 'iters_per_s', 'seconds')}
+            for stage, r in last_rows(run).items()}
 
 def variant_row(name:str, run, iteration:int|None=None, # a snapshot's iteration; None: the run's final stage-1 weights
                 protocols:dict|None=None, # name -> `ProbeProtocol`; default: `ours` and `paper`

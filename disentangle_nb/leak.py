@@ -25,10 +25,9 @@ __all__ = ['LEAK_VARIANTS', 'LEAK_SEEDS', 'SEED_SUFFIX', 'LEAK_TARGET', 'REPS', 
 # %% ../nbs/10e_leak.ipynb #7bd26bbd
 LEAK_VARIANTS = {'Eq. 6 L1': {}, 'L1 on standardised S': dict(alignment='l1_standardised'), 'L1 + InfoNCE': dict(alignment='l1+infonce'),
                  'standardised L1 + InfoNCE': dict(alignment='l1_standardised+infonce'), 'all other negatives': dict(negatives='all'),
-                 'lr 1e-3': dict(lr=1e-3, lr_disc=1e-3), 'class pairing': dict(data_options={'pairing': 'class'}), 'e_dim 2': dict(e_dim=2), 'e_dim 4': dict(e_dim=4),
-                 'non-saturating adversary': dict(independence='adversary_ns'),
-                 'lambda_adv 1': dict(lambda_adv=1.0),
-                 'L1 + InfoNCE, e_dim 2': dict(alignment='l1+infonce', e_dim=2)} # variant -> its overrides of the preset
+                 'lr 1e-3': dict(lr=1e-3, lr_disc=1e-3), 'class pairing': dict(data_options={'pairing': 'class'}),
+                 'e_dim 2': dict(e_dim=2), 'e_dim 4': dict(e_dim=4), 'non-saturating adversary': dict(independence='adversary_ns'),
+                 'lambda_adv 1': dict(lambda_adv=1.0), 'L1 + InfoNCE, e_dim 2': dict(alignment='l1+infonce', e_dim=2)} # variant -> its overrides of the preset
 LEAK_SEEDS = (0, 1, 2) # training seeds of every variant
 SEED_SUFFIX = re.compile(r', seed (\d+)$')
 
