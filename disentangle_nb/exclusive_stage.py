@@ -11,6 +11,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from fastai.learner import Learner
+from fastai.torch_core import num_distrib
 from fastcore.basics import patch
 from .core import check_choice, config_kwargs
 from .estimators import BOUNDS, CLUB, hsic, distance_correlation
@@ -172,20 +173,33 @@ def from_config(cls:ExclusiveMI, cfg, # a run's configuration (any object with a
 
 # %% ../nbs/05_exclusive_stage.ipynb #6ac71277
 class ExclusiveMICallback(StageCallback):
-    "Stage 2's callback: the independence term's optimizer, and the term history and checks of `StageCallback`."
-    def __init__(self, model:ExclusiveMI, lr_disc:float=1e-4):
+    "Stage 2's callback: the independence term's optimizer, `disc_steps` updates of it per encoder update, and the checks of `StageCallback`."
+    def __init__(self, model:ExclusiveMI, lr_disc:float=1e-4, disc_steps:int=1):
         super().__init__(model.terms)
         own = list(model.independence.parameters())
         self.independence_opt = torch.optim.Adam(own, lr=lr_disc) if own else None
-    def after_backward(self):
-        if self.independence_opt is None: return
+        self.mi_model, self.disc_steps = model, disc_steps
+    def before_fit(self):
+        super().before_fit()
+        if self.disc_steps > 1 and num_distrib() > 1:
+            raise ValueError('disc_steps > 1 updates the independence term outside the distributed backward: train it on one process')
+    def step_independence(self):
         self.independence_opt.step()
         self.independence_opt.zero_grad(set_to_none=True)
+    def after_backward(self):
+        if self.independence_opt is None: return
+        self.step_independence()
+        if self.disc_steps == 1: return
+        with torch.no_grad(): reps = [(s, e) for (_, s), (_, e) in self.mi_model.encode(*self.xb)]
+        for _ in range(self.disc_steps - 1): # the term's own loss on detached (S, E): weight 0, the encoders see none of it
+            sum(term(s, e, 0.0)[0] for term, (s, e) in zip(self.mi_model.independence, reps)).backward()
+            self.step_independence()
     def before_validate(self):
         if self.independence_opt is not None: self.independence_opt.zero_grad(set_to_none=True)
 
-def exclusive_learner(dls, model:ExclusiveMI, lr:float=1e-4, lr_disc:float|None=None, cbs:list|None=None, **kwargs)->Learner:
+def exclusive_learner(dls, model:ExclusiveMI, lr:float=1e-4, lr_disc:float|None=None, disc_steps:int=1, cbs:list|None=None, **kwargs)->Learner:
     "A fastai `Learner` for stage 2: Adam on the exclusive encoders and statistics networks, the independence term's Adam in the callback."
-    cb = ExclusiveMICallback(model, lr_disc or lr)
+    cb = ExclusiveMICallback(model, lr_disc or lr, disc_steps)
     return Learner(dls, model, loss_func=term_loss, opt_func=_adam, lr=lr, splitter=lambda m: [m.main_parameters()],
                    metrics=[TermMetric(t) for t in cb.terms[1:]], cbs=[cb, *(cbs or [])], **kwargs)
+

@@ -125,7 +125,7 @@ def seconds_per_iteration(run)->dict:
     return {stage: float(r['seconds']) / int(r['iteration']) for stage, r in last_rows(run).items()}
 
 VARIANT_CONFIG = ('lr', 'gamma', 'alignment', 'temperature', 'negatives', 'width', 'stat_hidden', 'batch_size', 'data_options',
-                  'shared_iters', 'e_dim', 'lambda_adv', 'independence', 'exclusive_iters', 'seed') # the fields a variant row records
+                  'shared_iters', 'e_dim', 'lambda_adv', 'independence', 'lr_disc', 'disc_steps', 'exclusive_iters', 'seed') # the fields a variant row records
 
 def final_terms(run)->dict:
     "Each stage's terms at its last validation, from the run's history: {stage: {term: value}}, the other stages' empty columns left out."

@@ -20,14 +20,15 @@ from .ablations import ABLATION_PROTOCOLS, study, trained_row
 # %% auto #0
 __all__ = ['LEAK_VARIANTS', 'LEAK_SEEDS', 'SEED_SUFFIX', 'LEAK_TARGET', 'REPS', 'leak_rows', 'variant_of', 'training_seconds',
            'over_training_seeds', 'leak_columns', 'target_of', 'meets_target', 'plot_leak', 'format_leak', 'leak_study',
-           'best_variants', 'untrained_row', 'leak_origin']
+           'best_variants', 'untrained_row', 'leak_origin', 'origin_accuracy']
 
 # %% ../nbs/10e_leak.ipynb #7bd26bbd
 LEAK_VARIANTS = {'Eq. 6 L1': {}, 'L1 on standardised S': dict(alignment='l1_standardised'), 'L1 + InfoNCE': dict(alignment='l1+infonce'),
                  'standardised L1 + InfoNCE': dict(alignment='l1_standardised+infonce'), 'all other negatives': dict(negatives='all'),
                  'lr 1e-3': dict(lr=1e-3, lr_disc=1e-3), 'class pairing': dict(data_options={'pairing': 'class'}),
                  'e_dim 2': dict(e_dim=2), 'e_dim 4': dict(e_dim=4), 'non-saturating adversary': dict(independence='adversary_ns'),
-                 'lambda_adv 1': dict(lambda_adv=1.0), 'L1 + InfoNCE, e_dim 2': dict(alignment='l1+infonce', e_dim=2)} # variant -> its overrides of the preset
+                 'lambda_adv 1': dict(lambda_adv=1.0), 'discriminator 5 steps, lr 2e-3': dict(disc_steps=5, lr_disc=2e-3),
+                 'L1 + InfoNCE, e_dim 2': dict(alignment='l1+infonce', e_dim=2)} # variant -> its overrides of the preset
 LEAK_SEEDS = (0, 1, 2) # training seeds of every variant
 SEED_SUFFIX = re.compile(r', seed (\d+)$')
 
@@ -143,3 +144,8 @@ def leak_origin(dataset:str='cmnist', preset:str='quick', seeds=LEAK_SEEDS, path
     results = dict(dataset=dataset, preset=preset, rows=[untrained_row(dataset, preset, s, out=out) for s in seeds])
     Path(path).write_text(json.dumps(results, indent=1))
     return results
+
+def origin_accuracy(origin:dict)->dict:
+    "{protocol: {rep: {factor: mean_sd}}}: the accuracies of a `leak_origin` results file over its seeds."
+    first = origin['rows'][0]['accuracy']
+    return {p: {rep: {f: mean_sd([r['accuracy'][p][rep][f]['mean'] for r in origin['rows']]) for f in fs} for rep, fs in first[p].items()} for p in first}

@@ -82,7 +82,7 @@ def stage_learner(cfg:TrainConfig, stage:str, train_ds, valid_ds, iters:int):
     "A `Learner` of `stage` for `iters` iterations per fit, with a `StepTimer`, its progress bar and logging off."
     dls = stage_dls(train_ds, valid_ds, cfg.batch_size, iters, 1, cfg.seed)
     model, cbs = stage_model(cfg, stage, train_ds), [StepTimer()]
-    learn = (shared_learner(dls, model, cfg.lr, cbs=cbs) if stage == 'shared' else exclusive_learner(dls, model, cfg.lr, cfg.lr_disc, cbs=cbs))
+    learn = (shared_learner(dls, model, cfg.lr, cbs=cbs) if stage == 'shared' else exclusive_learner(dls, model, cfg.lr, cfg.lr_disc, cfg.disc_steps, cbs=cbs))
     learn.remove_cb(learn.progress); learn.logger = noop
     return learn
 

@@ -62,6 +62,7 @@ class TrainConfig:
     independence:str = 'adversary' # how stage 2 makes E independent of S: a name in `INDEPENDENCE`
     lr:float = 1e-4
     lr_disc:float = 1e-4
+    disc_steps:int = 1 # updates of stage 2's independence term per encoder update
     seed:int = 0
 
 PRESETS = {
@@ -71,13 +72,13 @@ PRESETS = {
 }
 PRESETS['long'] = {**PRESETS['quick'], 'shared_iters': 6000, 'exclusive_iters': 3000, 'iters_per_epoch': 500}  # quick's networks, longer
 PRESETS['cpu'] = {**PRESETS['quick'], 'width': 16, 'stat_hidden': 128}  # quick's schedule, networks half as wide: 3D Shapes (64x64) studies on CPUs
-STAGE2_FIELDS = ('e_dim', 'exclusive_iters', 'alpha_ex', 'beta_ex', 'lambda_adv', 'independence', 'lr_disc') # read by stage 2 alone: changing them keeps stage 1
+STAGE2_FIELDS = ('e_dim', 'exclusive_iters', 'alpha_ex', 'beta_ex', 'lambda_adv', 'independence', 'lr_disc', 'disc_steps') # read by stage 2 alone: changing them keeps stage 1
 
 # %% ../nbs/08_runs.ipynb #8505d833
 FIELD_TYPES = typing.get_type_hints(TrainConfig) # field -> int, float, bool, str or dict
 CONFIG_BOUNDS = {'batch_size': ('>=', 2), # field -> (comparison, bound) its value must satisfy
                  **dict.fromkeys(('shared_iters', 'exclusive_iters', 'iters_per_epoch', 'valid_batches', 'width', 's_dim', 'e_dim',
-                                  'stat_hidden', 'lr', 'lr_disc', 'temperature'), ('>', 0)),
+                                  'stat_hidden', 'lr', 'lr_disc', 'disc_steps', 'temperature'), ('>', 0)),
                  **dict.fromkeys(('alpha', 'beta', 'gamma', 'alpha_ex', 'beta_ex', 'lambda_adv'), ('>=', 0))}
 CONFIG_CHOICES = {'dataset': DATASETS, 'estimator': BOUNDS, 'negatives': NEGATIVES, 'alignment': ALIGNMENTS, 'independence': INDEPENDENCE} # field -> its valid names
 TYPE_WORDS = {int: 'an integer', float: 'a finite number', bool: 'true or false', str: 'a string', dict: 'a JSON object such as {"pairing": "class"}'}
@@ -344,7 +345,7 @@ def train(cfg:TrainConfig, out, stage:str='both', resume:bool=False, device=None
     else: shared.load_state_dict(load_weights(trained_stage1(out/'shared.pth'), device))
     if stage in ('exclusive', 'both'):
         shared.to(device)
-        fit(exclusive_learner(dls(), ExclusiveMI.from_config(cfg, shared), cfg.lr, cfg.lr_disc, cbs=cbs), 'exclusive', cfg.exclusive_iters)
+        fit(exclusive_learner(dls(), ExclusiveMI.from_config(cfg, shared), cfg.lr, cfg.lr_disc, cfg.disc_steps, cbs=cbs), 'exclusive', cfg.exclusive_iters)
     return learners
 
 def trained_stage1(path:Path)->Path:
