@@ -1,4 +1,4 @@
-"""What closes the leak between the shared and exclusive representations: variants of both stages (the alignment term of Eq. 6 and beyond, the negatives, the learning rate, the pairing, the size of E, the adversary's loss), each trained on several training seeds and read by converged probes, one results file and one figure.
+"""What closes the leak between the shared and exclusive representations: variants of both stages (the alignment term of Eq. 6 and beyond, the negatives, the learning rate, the pairing, the size of E, the adversary's loss and strength), each trained on several training seeds and read by converged probes, one results file and one figure.
 
 Docs: https://disentangle-nb.github.io/disentangle_nb/leak.html.md"""
 
