@@ -6,10 +6,14 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/leak.html.md"""
 
 # %% ../nbs/10e_leak.ipynb #cd1c0011
 from __future__ import annotations
-import json, re
+import copy, itertools, json, re, time
 from pathlib import Path
 import matplotlib.pyplot as plt
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
 from .core import *
+from .data import PairLoader
 from .probes import PROTOCOLS, mean_sd
 from .runs import make_dataset, resolve_config
 from .shared_stage import SharedMI
@@ -20,7 +24,8 @@ from .ablations import ABLATION_PROTOCOLS, study, trained_row
 # %% auto #0
 __all__ = ['LEAK_VARIANTS', 'LEAK_SEEDS', 'SEED_SUFFIX', 'LEAK_TARGET', 'REPS', 'leak_rows', 'variant_of', 'training_seconds',
            'over_training_seeds', 'leak_columns', 'target_of', 'meets_target', 'plot_leak', 'format_leak', 'leak_study',
-           'best_variants', 'untrained_row', 'leak_origin', 'origin_accuracy']
+           'best_variants', 'untrained_row', 'leak_origin', 'origin_accuracy', 'split_accuracy', 'supervised_row',
+           'supervised_ceiling', 'ceiling_accuracy']
 
 # %% ../nbs/10e_leak.ipynb #7bd26bbd
 LEAK_VARIANTS = {'Eq. 6 L1': {}, 'L1 on standardised S': dict(alignment='l1_standardised'), 'L1 + InfoNCE': dict(alignment='l1+infonce'),
@@ -96,22 +101,23 @@ def plot_leak(results:dict, protocol:str='ours', columns:list|None=None, ncols:i
         ax.set_title(f'{factor} from {rep}', fontsize=9); ax.legend(fontsize=7)
     for ax in axs.flat[len(columns):]: ax.axis('off')
     for ax in axs[:, 0]: ax.set_ylabel(f'test accuracy ({protocol} probe)', fontsize=8)
-    fig.suptitle(f"{results['dataset']}, preset {results['preset']}: variants, mean ± sd over {len(summary[names[0]]['seeds'])} training seeds", fontsize=9)
-    fig.tight_layout()
+    n = len(summary[names[0]]['seeds'])
+    fig.suptitle(f"{results['dataset']}, preset {results['preset']}: variants, mean ± sd over {n} training seed{'s' * (n > 1)}", fontsize=9)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.25 / fig.get_figheight()))  # room for the title
     return fig
 
 # %% ../nbs/10e_leak.ipynb #a9e19523
 def format_leak(results:dict, protocol:str='ours', columns:list|None=None)->str:
-    "The variants as text: each column's accuracy (%), the distances to the ideal and the training seconds, mean ± sd over training seeds."
+    "The variants as text: each column's accuracy (%), the distances to the ideal and the training seconds, mean ± sd over the training seeds it lists."
     summary, columns = over_training_seeds(results, protocol), columns or leak_columns(results['rows'][0]['ideal'])
     reps = [rep for rep in REPS if rep in results['rows'][0]['ideal']]
     width = max(len(n) for n in summary) + 2
-    heads = [f'{rep} {factor}' for rep, factor in columns] + [f'dist. {rep}' for rep in reps] + ['train s']
+    heads = [f'{rep} {factor}' for rep, factor in columns] + [f'dist. {rep}' for rep in reps] + ['train s', 'seeds']
     lines = [f"{'variant':{width}}" + ''.join(f'{h:>{max(14, len(h) + 2)}}' for h in heads)]
     for name, s in summary.items():
         cells = [f"{100 * s['accuracy'][rep][f]['mean']:.1f} ± {100 * s['accuracy'][rep][f]['sd']:.1f}" for rep, f in columns]
         cells += [f"{s['distance_to_ideal'][rep]['mean']:.2f} ± {s['distance_to_ideal'][rep]['sd']:.2f}" for rep in reps]
-        cells.append(f"{s['train_seconds']['mean']:.0f} ± {s['train_seconds']['sd']:.0f}")
+        cells += [f"{s['train_seconds']['mean']:.0f} ± {s['train_seconds']['sd']:.0f}", ','.join(map(str, s['seeds']))]
         lines.append(f'{name:{width}}' + ''.join(f'{c:>{max(14, len(h) + 2)}}' for c, h in zip(cells, heads)))
     return '\n'.join(lines)
 
@@ -149,3 +155,56 @@ def origin_accuracy(origin:dict)->dict:
     "{protocol: {rep: {factor: mean_sd}}}: the accuracies of a `leak_origin` results file over its seeds."
     first = origin['rows'][0]['accuracy']
     return {p: {rep: {f: mean_sd([r['accuracy'][p][rep][f]['mean'] for r in origin['rows']]) for f in fs} for rep, fs in first[p].items()} for p in first}
+
+# %% ../nbs/10e_leak.ipynb #68f8eecd
+def split_accuracy(encoder, head, ds, column:int, bs:int=256)->float:
+    "Accuracy of `head(encoder(x))` on label column `column` of X over a fixed pass of `ds`."
+    hits, n = 0, 0
+    with torch.no_grad():
+        for b in PairLoader(ds, bs, shuffle=False, drop_last=False):
+            hits += (head(encoder(b.x)[1]).argmax(1) == b.labels_x[:, column]).sum().item(); n += len(b.x)
+    return hits / n
+
+def supervised_row(dataset:str, preset:str, factor:str, seed:int=0, iters:int=4000, every:int=250, patience:int=6,
+                   lr:float|None=None, # default: the preset's stage-1 rate
+                   out=echo)->dict:
+    "The preset's shared encoder and a linear head trained with cross-entropy to read `factor` from X, kept at its best validation accuracy (checked every `every` iterations, stopped after `patience` checks without a gain); its test accuracy."
+    cfg = resolve_config(dataset, preset, {'seed': seed})
+    splits = {s: make_dataset(cfg, s, 'cpu') for s in ('train', 'valid', 'test')}
+    spec = splits['train'].spec
+    set_seed(seed)
+    encoder = SharedMI.from_config(cfg, splits['train'].image_shape).encoders[0]
+    head, column = nn.Linear(cfg.s_dim, spec.n_classes[factor]), spec.factors('x').index(factor)
+    opt = torch.optim.Adam([*encoder.parameters(), *head.parameters()], lr=lr or cfg.lr)
+    best, state, done, start = -1., None, 0, time.time()
+    batches = iter(PairLoader(splits['train'], cfg.batch_size, seed=seed, n_batches=iters))
+    for check in range(iters // every):
+        encoder.train(); head.train()
+        for b in itertools.islice(batches, every):
+            loss = F.cross_entropy(head(encoder(b.x)[1]), b.labels_x[:, column])
+            opt.zero_grad(); loss.backward(); opt.step()
+        encoder.eval(); head.eval()
+        valid = split_accuracy(encoder, head, splits['valid'], column)
+        last = (check + 1) * every
+        out(f'  seed {seed}, iteration {last}: valid accuracy {valid:.3f}')
+        if valid > best: best, state, done = valid, copy.deepcopy((encoder.state_dict(), head.state_dict())), last
+        elif last - done >= patience * every: break
+    encoder.load_state_dict(state[0]); head.load_state_dict(state[1])
+    return dict(seed=seed, factor=factor, valid=best, converged=last - done >= patience * every,  # stopped on a plateau, not by `iters`
+                test=split_accuracy(encoder, head, splits['test'], column), iterations=done,
+                chance=1 / spec.n_classes[factor], seconds=round(time.time() - start, 1), data=splits['test'].data, hardware=hardware())
+
+
+# %% ../nbs/10e_leak.ipynb #e8241e9b
+def supervised_ceiling(dataset:str='handwriting', preset:str='quick', factors=('writer', 'character'), seeds=LEAK_SEEDS,
+                       path='figures/supervised_ceiling_handwriting_quick.json', out=echo, **kwargs)->dict:
+    "`supervised_row` for each factor and seed, written to `path`."
+    results = dict(dataset=dataset, preset=preset, rows=[supervised_row(dataset, preset, f, s, out=out, **kwargs) for f in factors for s in seeds])
+    Path(path).write_text(json.dumps(results, indent=1))
+    return results
+
+def ceiling_accuracy(results:dict)->dict:
+    "{factor: mean_sd of the test accuracy over seeds} of a `supervised_ceiling` results file."
+    factors = dict.fromkeys(r['factor'] for r in results['rows'])
+    return {f: mean_sd([r['test'] for r in results['rows'] if r['factor'] == f]) for f in factors}
+
