@@ -6,7 +6,7 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/data.html.md"""
 
 # %% ../nbs/02_data.ipynb #57c74b55
 from __future__ import annotations
-import gzip, io, time
+import gzip, io, shutil, time
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from typing import Callable
@@ -230,11 +230,13 @@ def download_mnist()->Path:
     "Download MNIST with torchvision into `data_root()/mnist`; the folder, or a `FileNotFoundError` saying what to do."
     from torchvision.datasets import MNIST
     folder = data_root()/'mnist'
+    created = not folder.exists()
     echo(f'downloading MNIST with torchvision into {folder} (11 MB, once)')
     try:
         with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()): MNIST(folder, download=True)  # its lines and bars
     except (OSError, RuntimeError) as e:
         why = [l for l in str(e).splitlines() if l.strip()][-1]
+        if created: shutil.rmtree(folder, ignore_errors=True)  # an empty mnist/ would tell `have_data` the files are there
         raise FileNotFoundError(
             f"MNIST is not in {folder} and could not be downloaded ({why}). Put {', '.join(s + '.gz' for s in MNIST_STEMS.values())} "
             f"there, or set {DATA_ENV} to a folder whose mnist/ holds them, or run `disentangle-nb download mnist` when online.") from None

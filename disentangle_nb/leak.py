@@ -14,17 +14,19 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .core import *
 from .data import PairLoader
-from .probes import PROTOCOLS, mean_sd
-from .runs import make_dataset, resolve_config
+from .probes import PROTOCOLS, mean_sd, extract_features, fit_probes
+from .runs import make_dataset, resolve_config, load_run
 from .shared_stage import SharedMI
 from .exclusive_stage import ExclusiveMI
 from .evaluation import evaluate_run
+from .experiments import final_terms
 from .ablations import ABLATION_PROTOCOLS, study, trained_row
 
 # %% auto #0
 __all__ = ['LEAK_VARIANTS', 'LEAK_SEEDS', 'SEED_SUFFIX', 'LEAK_TARGET', 'REPS', 'leak_rows', 'variant_of', 'training_seconds',
            'over_training_seeds', 'leak_columns', 'target_of', 'meets_target', 'plot_leak', 'format_leak', 'leak_study',
-           'best_variants', 'untrained_row', 'leak_origin', 'origin_accuracy', 'split_accuracy', 'supervised_row',
+           'best_variants', 'untrained_row', 'leak_origin', 'origin_accuracy', 'joint_and_shuffled',
+           'dependence_accuracy', 'dependence_row', 'leak_dependence', 'split_accuracy', 'supervised_row',
            'supervised_ceiling', 'ceiling_accuracy']
 
 # %% ../nbs/10e_leak.ipynb #7bd26bbd
@@ -155,6 +157,41 @@ def origin_accuracy(origin:dict)->dict:
     "{protocol: {rep: {factor: mean_sd}}}: the accuracies of a `leak_origin` results file over its seeds."
     first = origin['rows'][0]['accuracy']
     return {p: {rep: {f: mean_sd([r['accuracy'][p][rep][f]['mean'] for r in origin['rows']]) for f in fs} for rep, fs in first[p].items()} for p in first}
+
+# %% ../nbs/10e_leak.ipynb #dep0code1
+def joint_and_shuffled(s:torch.Tensor, e:torch.Tensor, seed:int=0)->tuple:
+    "Rows (s, e) of each image, label 1, then (s, e of another image), label 0: the discriminator's two classes, one of each per image."
+    perm = torch.randperm(len(s), generator=torch.Generator().manual_seed(seed))
+    x = torch.cat([torch.cat([s, e], 1), torch.cat([s, e[perm]], 1)])
+    return x, torch.cat([torch.ones(len(s)), torch.zeros(len(s))]).long()
+
+def dependence_accuracy(features:dict, # split ('train', 'valid', 'test') -> `extract_features` output
+                        protocol:str='ours', seed:int=0)->dict:
+    "{view: test accuracy, validation accuracy, converged} of a probe telling joint from shuffled (S, E) pairs of each view, standardised on the training split."
+    views = [v for v in ('X', 'Y') if f'E_{v}' in features['train']]
+    pairs = {split: [joint_and_shuffled(f[f'S_{v}'], f[f'E_{v}'], seed) for v in views] for split, f in features.items()}
+    mean, sd = (torch.stack([x for x, _ in pairs['train']]).mean(1, keepdim=True), torch.stack([x for x, _ in pairs['train']]).std(1, keepdim=True) + 1e-6)
+    x = {split: (torch.stack([x for x, _ in p]) - mean) / sd for split, p in pairs.items()}
+    fit = fit_probes(x, {split: torch.stack([y for _, y in p]) for split, p in pairs.items()}, 2, PROTOCOLS[protocol], [seed] * len(views))
+    return {v: dict(test=fit['test'][k].item(), valid=fit['valid'][k].item(), converged=bool(fit['converged'][k])) for k, v in enumerate(views)}
+
+# %% ../nbs/10e_leak.ipynb #dep0code2
+def dependence_row(run, protocol:str='ours', seed:int=0)->dict:
+    "`dependence_accuracy` of the frozen encoders of a run with both stages, beside the accuracy its discriminator reached at its last validation."
+    cfg, shared, exclusive = load_run(run, 'cpu')
+    features = {split: extract_features(shared, exclusive, make_dataset(cfg, split, 'cpu')) for split in ('train', 'valid', 'test')}
+    in_training = final_terms(run)['exclusive']
+    return dict(run=Path(run).name, seed=cfg.seed, probe=dependence_accuracy(features, protocol, seed),
+                discriminator={v: in_training.get(f'disc_acc_{v.lower()}') for v in ('X', 'Y')}, hardware=hardware())
+
+def leak_dependence(runs:dict, # name -> a run folder with both stages
+                    path='figures/leak_dependence.json', out=echo)->dict:
+    "`dependence_row` of each run, written to `path`."
+    rows = []
+    for name, run in runs.items():
+        with phase(name, out=out): rows.append({'variant': name, **dependence_row(run)})
+    Path(path).write_text(json.dumps(dict(rows=rows), indent=1))
+    return json.loads(Path(path).read_text())
 
 # %% ../nbs/10e_leak.ipynb #68f8eecd
 def split_accuracy(encoder, head, ds, column:int, bs:int=256)->float:
