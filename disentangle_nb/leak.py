@@ -14,7 +14,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .core import *
 from .data import PairLoader
-from .probes import PROTOCOLS, mean_sd, extract_features, fit_probes
+from .probes import PROTOCOLS, mean_sd, extract_features, fit_probes, _inputs
 from .runs import make_dataset, resolve_config, load_run
 from .shared_stage import SharedMI
 from .exclusive_stage import ExclusiveMI
@@ -25,7 +25,7 @@ from .ablations import ABLATION_PROTOCOLS, study, trained_row
 # %% auto #0
 __all__ = ['LEAK_VARIANTS', 'LEAK_SEEDS', 'SEED_SUFFIX', 'LEAK_TARGET', 'REPS', 'leak_rows', 'variant_of', 'training_seconds',
            'over_training_seeds', 'leak_columns', 'target_of', 'meets_target', 'plot_leak', 'format_leak', 'leak_study',
-           'best_variants', 'untrained_row', 'leak_origin', 'origin_accuracy', 'joint_and_shuffled',
+           'best_variants', 'untrained_row', 'written', 'leak_origin', 'origin_accuracy', 'joint_and_shuffled',
            'dependence_accuracy', 'dependence_row', 'leak_dependence', 'split_accuracy', 'supervised_row',
            'supervised_ceiling', 'ceiling_accuracy']
 
@@ -147,11 +147,14 @@ def untrained_row(dataset:str='cmnist', preset:str='quick', seed:int=0, protocol
     table = evaluate_run(None, protocols={p: PROTOCOLS[p] for p in protocols}, seeds=probe_seeds, loaded=loaded, progress=out)
     return dict(seed=seed, accuracy={p: table.accuracy(p) for p in protocols}, ideal=table.ideal, data=table.data, hardware=hardware())
 
-def leak_origin(dataset:str='cmnist', preset:str='quick', seeds=LEAK_SEEDS, path='figures/leak_origin.json', out=echo)->dict:
-    "`untrained_row` for each seed, written to `path`."
-    results = dict(dataset=dataset, preset=preset, rows=[untrained_row(dataset, preset, s, out=out) for s in seeds])
+def written(path, **results)->dict:
+    "`results`, written to the JSON file `path`: the last step of each measurement of this chapter."
     Path(path).write_text(json.dumps(results, indent=1))
     return results
+
+def leak_origin(dataset:str='cmnist', preset:str='quick', seeds=LEAK_SEEDS, path='figures/leak_origin.json', out=echo)->dict:
+    "`untrained_row` for each seed, written to `path`."
+    return written(path, dataset=dataset, preset=preset, rows=[untrained_row(dataset, preset, s, out=out) for s in seeds])
 
 def origin_accuracy(origin:dict)->dict:
     "{protocol: {rep: {factor: mean_sd}}}: the accuracies of a `leak_origin` results file over its seeds."
@@ -167,12 +170,12 @@ def joint_and_shuffled(s:torch.Tensor, e:torch.Tensor, seed:int=0)->tuple:
 
 def dependence_accuracy(features:dict, # split ('train', 'valid', 'test') -> `extract_features` output
                         protocol:str='ours', seed:int=0)->dict:
-    "{view: test accuracy, validation accuracy, converged} of a probe telling joint from shuffled (S, E) pairs of each view, standardised on the training split."
+    "{view: test accuracy, validation accuracy, converged} of a probe telling joint from shuffled (S, E) pairs of each view, its inputs standardised as the protocol says."
     views = [v for v in ('X', 'Y') if f'E_{v}' in features['train']]
-    pairs = {split: [joint_and_shuffled(f[f'S_{v}'], f[f'E_{v}'], seed) for v in views] for split, f in features.items()}
-    mean, sd = (torch.stack([x for x, _ in pairs['train']]).mean(1, keepdim=True), torch.stack([x for x, _ in pairs['train']]).std(1, keepdim=True) + 1e-6)
-    x = {split: (torch.stack([x for x, _ in p]) - mean) / sd for split, p in pairs.items()}
-    fit = fit_probes(x, {split: torch.stack([y for _, y in p]) for split, p in pairs.items()}, 2, PROTOCOLS[protocol], [seed] * len(views))
+    pairs = {split: {v: joint_and_shuffled(f[f'S_{v}'], f[f'E_{v}'], seed) for v in views} for split, f in features.items()}
+    x = {v: _inputs({split: {v: p[v][0]} for split, p in pairs.items()}, v, PROTOCOLS[protocol].standardise) for v in views}  # as the probes of the tables
+    fit = fit_probes({split: torch.stack([x[v][split] for v in views]) for split in pairs}, {split: torch.stack([p[v][1] for v in views]) for split, p in pairs.items()},
+                     2, PROTOCOLS[protocol], [seed] * len(views))
     return {v: dict(test=fit['test'][k].item(), valid=fit['valid'][k].item(), converged=bool(fit['converged'][k])) for k, v in enumerate(views)}
 
 # %% ../nbs/10e_leak.ipynb #dep0code2
@@ -190,8 +193,7 @@ def leak_dependence(runs:dict, # name -> a run folder with both stages
     rows = []
     for name, run in runs.items():
         with phase(name, out=out): rows.append({'variant': name, **dependence_row(run)})
-    Path(path).write_text(json.dumps(dict(rows=rows), indent=1))
-    return json.loads(Path(path).read_text())
+    return written(path, rows=rows)
 
 # %% ../nbs/10e_leak.ipynb #68f8eecd
 def split_accuracy(encoder, head, ds, column:int, bs:int=256)->float:
@@ -236,9 +238,7 @@ def supervised_row(dataset:str, preset:str, factor:str, seed:int=0, iters:int=40
 def supervised_ceiling(dataset:str='handwriting', preset:str='quick', factors=('writer', 'character'), seeds=LEAK_SEEDS,
                        path='figures/supervised_ceiling_handwriting_quick.json', out=echo, **kwargs)->dict:
     "`supervised_row` for each factor and seed, written to `path`."
-    results = dict(dataset=dataset, preset=preset, rows=[supervised_row(dataset, preset, f, s, out=out, **kwargs) for f in factors for s in seeds])
-    Path(path).write_text(json.dumps(results, indent=1))
-    return results
+    return written(path, dataset=dataset, preset=preset, rows=[supervised_row(dataset, preset, f, s, out=out, **kwargs) for f in factors for s in seeds])
 
 def ceiling_accuracy(results:dict)->dict:
     "{factor: mean_sd of the test accuracy over seeds} of a `supervised_ceiling` results file."
