@@ -21,8 +21,8 @@ from .shared_stage import _adam
 
 # %% auto #0
 __all__ = ['INDEPENDENCE', 'EXCLUSIVE_TERMS', 'GradReverse', 'grad_reverse', 'Adversary', 'frozen', 'ClubPenalty', 'HSICPenalty',
-           'DistanceCorrelationPenalty', 'NonSaturatingAdversary', 'ExclusiveMI', 'ExclusiveMICallback',
-           'exclusive_learner']
+           'DistanceCorrelationPenalty', 'NonSaturatingAdversary', 'SteadyAdversary', 'ExclusiveMI',
+           'ExclusiveMICallback', 'exclusive_learner']
 
 # %% ../nbs/05_exclusive_stage.ipynb #197c8fda
 class GradReverse(torch.autograd.Function):
@@ -91,8 +91,14 @@ class NonSaturatingAdversary(Adversary):
         return disc + weight * F.binary_cross_entropy_with_logits(joint, torch.ones_like(joint)), logs
 
 
+# %% ../nbs/05_exclusive_stage.ipynb #steady02
+class SteadyAdversary(Adversary):
+    "The adversary with a discriminator that cannot die: (S, E) standardised over the batch, then leaky ReLUs (slope 0.2)."
+    def __init__(self, s_dim:int, e_dim:int):
+        nn.Module.__init__(self); self.discriminator = Discriminator(s_dim, e_dim, negative_slope=0.2, standardise=True)
+
 # %% ../nbs/05_exclusive_stage.ipynb #7837307b
-INDEPENDENCE = {'adversary': Adversary, 'adversary_ns': NonSaturatingAdversary, 'club': ClubPenalty, 'hsic': HSICPenalty, 'dcor': DistanceCorrelationPenalty}
+INDEPENDENCE = {'adversary': Adversary, 'adversary_ns': NonSaturatingAdversary, 'adversary_steady': SteadyAdversary, 'club': ClubPenalty, 'hsic': HSICPenalty, 'dcor': DistanceCorrelationPenalty}
 
 # %% ../nbs/05_exclusive_stage.ipynb #c1e821a4
 EXCLUSIVE_TERMS = ('loss', 'mi', 'global_x', 'global_y', 'local_x', 'local_y', 'disc_x', 'disc_y', 'disc_acc_x', 'disc_acc_y') # with the adversary

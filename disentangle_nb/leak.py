@@ -6,7 +6,7 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/leak.html.md"""
 
 # %% ../nbs/10e_leak.ipynb #cd1c0011
 from __future__ import annotations
-import copy, itertools, json, re, time
+import copy, itertools, json, math, re, time
 from pathlib import Path
 import matplotlib.pyplot as plt
 import torch
@@ -26,7 +26,8 @@ from .ablations import ABLATION_PROTOCOLS, study, trained_row
 __all__ = ['LEAK_VARIANTS', 'LEAK_SEEDS', 'SEED_SUFFIX', 'LEAK_TARGET', 'REPS', 'leak_rows', 'variant_of', 'training_seconds',
            'over_training_seeds', 'leak_columns', 'target_of', 'meets_target', 'plot_leak', 'format_leak', 'leak_study',
            'best_variants', 'untrained_row', 'written', 'leak_origin', 'origin_accuracy', 'joint_and_shuffled',
-           'dependence_accuracy', 'dependence_row', 'leak_dependence', 'split_accuracy', 'supervised_row',
+           'dependence_accuracy', 'final_discriminator', 'dependence_row', 'measured_runs', 'leak_dependence',
+           'constant_from', 'discriminator_row', 'leak_discriminators', 'split_accuracy', 'supervised_row',
            'supervised_ceiling', 'ceiling_accuracy']
 
 # %% ../nbs/10e_leak.ipynb #7bd26bbd
@@ -35,6 +36,7 @@ LEAK_VARIANTS = {'Eq. 6 L1': {}, 'L1 on standardised S': dict(alignment='l1_stan
                  'lr 1e-3': dict(lr=1e-3, lr_disc=1e-3), 'class pairing': dict(data_options={'pairing': 'class'}),
                  'e_dim 2': dict(e_dim=2), 'e_dim 4': dict(e_dim=4), 'non-saturating adversary': dict(independence='adversary_ns'),
                  'lambda_adv 1': dict(lambda_adv=1.0), 'discriminator 5 steps, lr 2e-3': dict(disc_steps=5, lr_disc=2e-3),
+                 'steady discriminator, 5 steps, lr 2e-3': dict(independence='adversary_steady', disc_steps=5, lr_disc=2e-3),
                  'L1 + InfoNCE, e_dim 2': dict(alignment='l1+infonce', e_dim=2)} # variant -> its overrides of the preset
 LEAK_SEEDS = (0, 1, 2) # training seeds of every variant
 SEED_SUFFIX = re.compile(r', seed (\d+)$')
@@ -179,21 +181,54 @@ def dependence_accuracy(features:dict, # split ('train', 'valid', 'test') -> `ex
     return {v: dict(test=fit['test'][k].item(), valid=fit['valid'][k].item(), converged=bool(fit['converged'][k])) for k, v in enumerate(views)}
 
 # %% ../nbs/10e_leak.ipynb #dep0code2
+def final_discriminator(run)->dict:
+    "The accuracy a run's discriminator reached at its last validation, per view."
+    in_training = final_terms(run)['exclusive']
+    return {v: in_training.get(f'disc_acc_{v.lower()}') for v in ('X', 'Y')}
+
 def dependence_row(run, protocol:str='ours', seed:int=0)->dict:
     "`dependence_accuracy` of the frozen encoders of a run with both stages, beside the accuracy its discriminator reached at its last validation."
     cfg, shared, exclusive = load_run(run, 'cpu')
     features = {split: extract_features(shared, exclusive, make_dataset(cfg, split, 'cpu')) for split in ('train', 'valid', 'test')}
-    in_training = final_terms(run)['exclusive']
-    return dict(run=Path(run).name, seed=cfg.seed, probe=dependence_accuracy(features, protocol, seed),
-                discriminator={v: in_training.get(f'disc_acc_{v.lower()}') for v in ('X', 'Y')}, hardware=hardware())
+    return dict(run=Path(run).name, seed=cfg.seed, probe=dependence_accuracy(features, protocol, seed), discriminator=final_discriminator(run), hardware=hardware())
 
-def leak_dependence(runs:dict, # name -> a run folder with both stages
-                    path='figures/leak_dependence.json', out=echo)->dict:
-    "`dependence_row` of each run, written to `path`."
+def measured_runs(measure, runs:dict, # name -> a run folder with both stages
+                  path, out=echo)->dict:
+    "`measure(run)` of each run, as rows named as in `runs`, written to `path`."
     rows = []
     for name, run in runs.items():
-        with phase(name, out=out): rows.append({'variant': name, **dependence_row(run)})
+        with phase(name, out=out): rows.append({'variant': name, **measure(run)})
     return written(path, rows=rows)
+
+def leak_dependence(runs:dict, path='figures/leak_dependence.json', out=echo)->dict:
+    "`dependence_row` of each run (name -> run folder), written to `path`."
+    return measured_runs(dependence_row, runs, path, out)
+
+# %% ../nbs/10e_leak.ipynb #disc0code
+def constant_from(run, view:str='X')->int|None:
+    "The first stage-2 iteration from which the discriminator's training loss on `view` stays at 2 log 2, a constant logit, to the end; None if it does not end there."
+    rows = [line.split(',') for line in (Path(run)/'exclusive_terms.csv').read_text().splitlines()]
+    col = rows[0].index(f'disc_{view.lower()}')
+    flat = [abs(float(r[col]) - 2 * math.log(2)) < 1e-4 for r in rows[1:]]
+    if not flat or not flat[-1]: return None
+    first = len(flat) - next((i for i, f in enumerate(reversed(flat)) if not f), len(flat))
+    return int(rows[1 + first][0])
+
+def discriminator_row(run, n:int=1024)->dict:
+    "Per view, the fraction of each hidden layer's units of a run's final discriminator positive for at least one of `n` validation images' joint or shuffled (S, E); its last validation accuracy; `constant_from`."
+    cfg, shared, exclusive = load_run(run, 'cpu')
+    f, alive = extract_features(shared, exclusive, make_dataset(cfg, 'valid', 'cpu'), bs=n, n_batches=1), {}
+    for v, term in zip('XY', exclusive.independence):
+        h, alive[v] = joint_and_shuffled(f[f'S_{v}'], f[f'E_{v}'])[0], []
+        with torch.no_grad():
+            for layer in term.discriminator.net:
+                h = layer(h)
+                if isinstance(layer, (nn.ReLU, nn.LeakyReLU)): alive[v].append((h > 0).any(0).float().mean().item())
+    return dict(run=Path(run).name, seed=cfg.seed, alive=alive, discriminator=final_discriminator(run), constant_from={v: constant_from(run, v) for v in 'XY'})
+
+def leak_discriminators(runs:dict, path='figures/leak_discriminators.json', out=echo)->dict:
+    "`discriminator_row` of each run (name -> run folder), written to `path`."
+    return measured_runs(discriminator_row, runs, path, out)
 
 # %% ../nbs/10e_leak.ipynb #68f8eecd
 def split_accuracy(encoder, head, ds, column:int, bs:int=256)->float:

@@ -86,11 +86,16 @@ class LocalStatNet(nn.Module):
 
 # %% ../nbs/03_networks.ipynb #e5ecf53b
 class Discriminator(nn.Module):
-    "Table IV discriminator: a logit for the concatenation (s, e)."
-    def __init__(self, s_dim:int, e_dim:int, hidden=(1000, 200)):
+    "Table IV discriminator: a logit for the concatenation (s, e); optionally standardised over the batch first, and leaky ReLUs."
+    def __init__(self, s_dim:int, e_dim:int, hidden=(1000, 200),
+                 negative_slope:float=0.0, # 0: Table IV's ReLUs; > 0: leaky ReLUs, whose gradient is never zero
+                 standardise:bool=False, # standardise each component of (s, e) over the batch (BatchNorm without affine) before the first layer
+                ):
         super().__init__()
         dims = [s_dim + e_dim, *hidden]
-        self.net = nn.Sequential(*[m for a, b in zip(dims[:-1], dims[1:]) for m in (nn.Linear(a, b), nn.ReLU())], nn.Linear(dims[-1], 1))
+        def act(): return nn.LeakyReLU(negative_slope) if negative_slope else nn.ReLU()
+        first = [nn.BatchNorm1d(dims[0], affine=False)] if standardise else []
+        self.net = nn.Sequential(*first, *[m for a, b in zip(dims[:-1], dims[1:]) for m in (nn.Linear(a, b), act())], nn.Linear(dims[-1], 1))
     def forward(self, s, e): return self.net(torch.cat([s, e], 1)).squeeze(1)
 
 class Probe(nn.Module):
