@@ -40,7 +40,7 @@ def grad_reverse(x:torch.Tensor, scale:float)->torch.Tensor:
 class Adversary(nn.Module):
     "The paper's independence term (Eq. 9-10): a discriminator of (S, E) against (S, shuffled E), through gradient reversal."
     logs = ('disc', 'disc_acc')
-    def __init__(self, s_dim:int, e_dim:int): super().__init__(); self.discriminator = Discriminator(s_dim, e_dim)
+    def __init__(self, s_dim:int, e_dim:int, **kwargs): super().__init__(); self.discriminator = Discriminator(s_dim, e_dim, **kwargs) # kwargs: `Discriminator`'s options
     def discriminated(self, s, e):
         "The discriminator's loss on (S, E) (label 0) against (S, E shuffled over the batch) (label 1), and the logs."
         real, fake = self.discriminator(s, e[roll_perm(len(e), e.device)]), self.discriminator(s, e)
@@ -94,8 +94,7 @@ class NonSaturatingAdversary(Adversary):
 # %% ../nbs/05_exclusive_stage.ipynb #steady02
 class SteadyAdversary(Adversary):
     "The adversary with a discriminator that cannot die: (S, E) standardised over the batch, then leaky ReLUs (slope 0.2)."
-    def __init__(self, s_dim:int, e_dim:int):
-        nn.Module.__init__(self); self.discriminator = Discriminator(s_dim, e_dim, negative_slope=0.2, standardise=True)
+    def __init__(self, s_dim:int, e_dim:int): super().__init__(s_dim, e_dim, negative_slope=0.2, standardise=True)
 
 # %% ../nbs/05_exclusive_stage.ipynb #7837307b
 INDEPENDENCE = {'adversary': Adversary, 'adversary_ns': NonSaturatingAdversary, 'adversary_steady': SteadyAdversary, 'club': ClubPenalty, 'hsic': HSICPenalty, 'dcor': DistanceCorrelationPenalty}
