@@ -38,7 +38,8 @@ LEAK_VARIANTS = {'Eq. 6 L1': {}, 'L1 on standardised S': dict(alignment='l1_stan
                  'lambda_adv 1': dict(lambda_adv=1.0), 'discriminator 5 steps, lr 2e-3': dict(disc_steps=5, lr_disc=2e-3),
                  'steady discriminator, 5 steps, lr 2e-3': dict(independence='adversary_steady', disc_steps=5, lr_disc=2e-3),
                  'L1 + InfoNCE, e_dim 2': dict(alignment='l1+infonce', e_dim=2),
-                 'L1 + InfoNCE, s_dim 8, e_dim 2': dict(alignment='l1+infonce', s_dim=8, e_dim=2)} # variant -> its overrides of the preset
+                 'L1 + InfoNCE, s_dim 8, e_dim 2': dict(alignment='l1+infonce', s_dim=8, e_dim=2),
+                 'L1 + InfoNCE, s_dim 16, e_dim 2': dict(alignment='l1+infonce', s_dim=16, e_dim=2)} # variant -> its overrides of the preset
 LEAK_SEEDS = (0, 1, 2) # training seeds of every variant
 SEED_SUFFIX = re.compile(r', seed (\d+)$')
 
