@@ -18,15 +18,14 @@ from .core import *
 from .estimators import dime
 from .networks import Encoder, conv_out, encoder_depth
 from .shared_stage import SharedMI, shared_learner, stage_dls
-from .probes import PROTOCOLS, PROBE_SEEDS, ProbeTable
+from .probes import PROTOCOLS, PROBE_SEEDS, STUDY_PROTOCOLS, ProbeTable
 from .runs import (HISTORY_COLUMNS, TrainConfig, check_resumable, load_weights, make_dataset, read_history,
                                  resolve_config, run_stage, show_progress)
 from .evaluation import evaluate_run
 
 # %% auto #0
-__all__ = ['VAE_LATENT', 'BASELINES', 'BASELINE_PROTOCOLS', 'ConvDecoder', 'VAE', 'DimeShared', 'Baseline', 'baseline_learner',
-           'train_baseline', 'training_time', 'baseline_row', 'baseline', 'format_baselines', 'plot_baselines',
-           'run_row']
+__all__ = ['VAE_LATENT', 'BASELINES', 'ConvDecoder', 'VAE', 'DimeShared', 'Baseline', 'baseline_learner', 'train_baseline',
+           'training_time', 'baseline_row', 'baseline', 'format_baselines', 'plot_baselines', 'run_row']
 
 # %% ../nbs/10c_baselines.ipynb #6e8b62fc
 VAE_LATENT = 128 # the latent size of the paper's Table 4 VAE
@@ -134,8 +133,6 @@ def train_baseline(method:str, cfg:TrainConfig, out, device=None, progress:bool=
     return model.to(device).eval()
 
 # %% ../nbs/10c_baselines.ipynb #ec0914ac
-BASELINE_PROTOCOLS = ('linear', 'ours') # as the ablation rows: the linear floor first, then the Table V probe
-
 def training_time(run, stage:str)->tuple:
     "(seconds, seconds per iteration) of `stage`'s training in a run folder, from its history."
     rows = [r for r in read_history(Path(run)/'history.csv') if r['stage'] == stage]
@@ -143,7 +140,7 @@ def training_time(run, stage:str)->tuple:
 
 def baseline_row(method:str, run, model, protocols:dict|None=None, seeds=PROBE_SEEDS, out=echo)->dict:
     "Probe accuracies of what a trained baseline encodes, under each protocol (name -> `ProbeProtocol`), with what produced them."
-    protocols = protocols or {p: PROTOCOLS[p] for p in BASELINE_PROTOCOLS}
+    protocols = protocols or {p: PROTOCOLS[p] for p in STUDY_PROTOCOLS}
     b, cfg = BASELINES[method], TrainConfig(**json.loads((Path(run)/'config.json').read_text()))
     table = evaluate_run(run, protocols=protocols, seeds=seeds, loaded=(cfg, model, None), progress=out)
     def named(d): return {b.reps[r]: v for r, v in d.items()}
@@ -160,7 +157,7 @@ def baseline_row(method:str, run, model, protocols:dict|None=None, seeds=PROBE_S
 
 # %% ../nbs/10c_baselines.ipynb #3d404829
 def baseline(method:str, dataset:str='cmnist', preset:str='quick', root='runs/baselines', path=None, # default figures/baselines_<dataset>_<preset>.json
-             overrides:dict|None=None, seed:int=0, protocols=BASELINE_PROTOCOLS, seeds=PROBE_SEEDS, out=echo)->dict:
+             overrides:dict|None=None, seed:int=0, protocols=STUDY_PROTOCOLS, seeds=PROBE_SEEDS, out=echo)->dict:
     "Train and probe `method` of `BASELINES` (the preset, `overrides`, training seed `seed`); its row added to the results file, which is returned."
     check_choice(method, list(BASELINES), 'method')
     path = Path(path or f'figures/baselines_{dataset}_{preset}.json')
@@ -225,7 +222,7 @@ def plot_baselines(rows:list, protocol:str='ours', title:str=''):
     return fig
 
 # %% ../nbs/10c_baselines.ipynb #8d1f0831
-def run_row(results:dict, label:str, protocols=BASELINE_PROTOCOLS)->dict:
+def run_row(results:dict, label:str, protocols=STUDY_PROTOCOLS)->dict:
     "A run's results file (`write_probe_results`) as a row beside the baselines: accuracy and distance to ideal of each representation."
     table = ProbeTable.from_results(results)
     return dict(label=label, accuracy={p: table.accuracy(p) for p in protocols}, distance_to_ideal={p: table.distance_to_ideal(p) for p in protocols},

@@ -7,6 +7,7 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/cli.html.md"""
 # %% ../nbs/90_cli.ipynb #3ea9f684
 from __future__ import annotations
 import argparse, json, time, traceback
+from dataclasses import replace
 from pathlib import Path
 import matplotlib
 from . import __version__
@@ -19,16 +20,16 @@ from .data import download_mnist
 from .evaluation import evaluate_run
 from .demo import demo, repeat, report
 from .satellite import pixel_map_figure
-from .ablations import ABLATION_PARTS, ablate, sweep
+from .studies import read_study, run_study
 from .baselines import BASELINES, baseline
 from .summary import SUMMARY_METHODS, summary
 
 # %% auto #0
 __all__ = ['DOWNLOADS', 'run_staircase', 'add_staircase_command', 'parse_overrides', 'stage_speeds', 'run_train',
            'add_train_command', 'run_bench', 'add_bench_command', 'run_demo', 'add_demo_command', 'run_evaluate',
-           'run_report', 'add_run_folder_commands', 'run_pixel_map', 'add_pixel_map_command', 'add_study_arguments',
-           'run_ablate', 'add_ablate_command', 'add_baseline_command', 'add_summary_command', 'add_download_command',
-           'parser', 'main']
+           'run_report', 'add_run_folder_commands', 'run_pixel_map', 'add_pixel_map_command', 'run_study_command',
+           'add_study_command', 'add_study_arguments', 'add_baseline_command', 'add_summary_command',
+           'add_download_command', 'parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #2c7a695a
 def run_staircase(args)->dict:
@@ -198,6 +199,23 @@ def add_pixel_map_command(commands):
     m.add_argument('--out', default=None, help='figure path (default RUN/pixel_map.png)')
     m.set_defaults(func=run_pixel_map)
 
+# %% ../nbs/90_cli.ipynb #eea3662a
+def run_study_command(args)->dict:
+    "Run the `study` command: the rows (default all) of a study file at its training seeds (default all)."
+    study = read_study(args.file)
+    if args.out: study = replace(study, results=Path(args.out))
+    return run_study(study, args.rows, args.seeds, args.root)
+
+def add_study_command(commands):
+    "Add the `study` subcommand to the subparsers `commands`."
+    s = commands.add_parser('study', help='run a study file (studies/<name>.toml): its rows trained, probed, added to its results file')
+    s.add_argument('file', help='a study file (TOML; see the studies chapter)')
+    s.add_argument('--rows', nargs='+', default=None, metavar='ROW', help="some of the file's rows (default all)")
+    s.add_argument('--seeds', nargs='+', type=int, default=None, metavar='SEED', help='some of its training seeds (default all)')
+    s.add_argument('--root', default='runs/studies', help='where the rows are trained (<root>/<dataset>_<preset>/...)')
+    s.add_argument('--out', default=None, help="results file (default the study file's; the figure beside it)")
+    s.set_defaults(func=run_study_command)
+
 # %% ../nbs/90_cli.ipynb #16cfa5d8
 def add_study_arguments(a, results:str, root:str='runs/studies',
                         layout:str='<root>/<dataset>_<preset>/stage1[_<field>=<value>...] (stage 1, per stage-1 configuration), .../<row> (stage 2)'):
@@ -208,27 +226,6 @@ def add_study_arguments(a, results:str, root:str='runs/studies',
     a.add_argument('--out', default=None, help=f'results file (default figures/{results}_<dataset>_<preset>.json; the figure beside it)')
     a.add_argument('--set', nargs='*', action='extend', metavar='KEY=VALUE',
                    help='override configuration fields in every row, e.g. --set data_options=\'{"source": "procedural"}\'')
-
-def run_ablate(args)->dict:
-    "Run the `ablate` command: the named rows (default all) of one part."
-    rows = ABLATION_PARTS[args.part]
-    names = args.rows or list(rows)
-    return ablate(args.dataset, args.preset, args.root, {r: rows[check_choice(r, rows, f'{args.part} ablation row')] for r in names}, args.out,
-                  part=args.part, common=parse_overrides(args.set))
-
-def add_ablate_command(commands):
-    "Add the `ablate` and `sweep` subcommands to the subparsers `commands`."
-    a = commands.add_parser('ablate', help="each stage without each of its parts (the paper's Tables 6-7): one results file and one figure")
-    add_study_arguments(a, 'ablations[_exclusive]')
-    a.add_argument('--part', choices=list(ABLATION_PARTS), default='shared', help="stage 1's rows (shared, judged on S_X) or stage 2's (exclusive, on E_X)")
-    a.add_argument('--rows', nargs='+', default=None, metavar='ROW',
-                   help='; '.join(f"{p}: {', '.join(rows)}" for p, rows in ABLATION_PARTS.items()) + ' (default all of the part)')
-    a.set_defaults(func=run_ablate)
-    s = commands.add_parser('sweep', help="one configuration field at several values (e.g. lambda_adv, the paper's Figure 5): one results file and one figure")
-    add_study_arguments(s, '<param>')
-    s.add_argument('--param', required=True, help='a configuration field (any key of --set)')
-    s.add_argument('--values', nargs='+', required=True, help='its values, checked against the field')
-    s.set_defaults(func=lambda args: sweep(args.param, args.values, args.dataset, args.preset, args.root, args.out, common=parse_overrides(args.set)))
 
 # %% ../nbs/90_cli.ipynb #95d5b030
 def add_baseline_command(commands):
@@ -268,7 +265,7 @@ def parser()->argparse.ArgumentParser:
     p.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
     commands = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
     for add_command in (add_staircase_command, add_train_command, add_bench_command, add_demo_command, add_run_folder_commands,
-                        add_pixel_map_command, add_ablate_command, add_baseline_command, add_summary_command, add_download_command):
+                        add_pixel_map_command, add_study_command, add_baseline_command, add_summary_command, add_download_command):
         add_command(commands)
     for command in commands.choices.values(): command.add_argument('--debug', action='store_true', help='on an error, show its traceback too')
     return p

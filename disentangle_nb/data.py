@@ -28,10 +28,10 @@ REPRESENTATIONS = ('S_X', 'E_X', 'S_Y', 'E_Y')
 @dataclass(frozen=True)
 class FactorSpec:
     "Factors of variation of a pair dataset: classes per factor, and which are shared or exclusive to a view."
-    n_classes:dict # factor name -> number of classes
-    shared:tuple # factors common to X and Y
-    exclusive_x:tuple # factors of X that Y does not share
-    exclusive_y:tuple # factors of Y that X does not share
+    n_classes:dict=field(default_factory=dict) # factor name -> number of classes
+    shared:tuple=() # factors common to X and Y
+    exclusive_x:tuple=() # factors of X that Y does not share
+    exclusive_y:tuple=() # factors of Y that X does not share
     class_names:dict=field(default_factory=dict) # optional factor name -> list of class names, for figures
 
     def __post_init__(self):
@@ -43,6 +43,11 @@ class FactorSpec:
         "The factors labelled on view 'x' or 'y', in the order of the label columns."
         check_choice(view, ('x', 'y'), 'view')
         return (*self.shared, *(self.exclusive_x if view == 'x' else self.exclusive_y))
+
+    @property
+    def labelled(self)->bool:
+        "Whether the views carry any factor label: `FactorSpec()`, a dataset without labels, has nothing to probe."
+        return bool(self.factors('x') or self.factors('y'))
 
     def ideal(self, rep:str)->dict:
         "Ideal probe accuracy of each factor of the representation's view: 1 if it should hold the factor, else chance."
@@ -158,12 +163,12 @@ class PairLoader:
 # %% ../nbs/02_data.ipynb #bf92cb80
 @dataclass(frozen=True)
 class DatasetEntry:
-    "A registered pair dataset: how to build a split, its configuration defaults, and whether its data is here."
+    "A named pair dataset: how to build a split, its configuration defaults, and whether its data is here."
     make:Callable # (split, device=None, **data_options) -> PairDataset
-    defaults:dict # configuration values the dataset needs, before the user's overrides (e.g. e_dim)
-    available:Callable # () -> bool: can it be built on this machine (its files in the data root)?
+    defaults:dict=field(default_factory=dict) # configuration values it needs before the user's overrides (e.g. e_dim)
+    available:Callable=lambda: True # () -> bool: can it be built on this machine (its files in the data root)?
 
-DATASETS = {} # name -> DatasetEntry
+DATASETS = {} # name -> DatasetEntry: the runs chapter's table of the project's datasets, and any `register_dataset` adds
 
 def register_dataset(name:str, defaults:dict|None=None, available:Callable=lambda: True):
     "Decorator: register a pair dataset (class or function of `(split, device=None, **options)`) as `name`."
@@ -267,7 +272,6 @@ CMNIST_SPEC = FactorSpec({'digit': 10, 'background_color': len(COLORS), 'digit_c
                          shared=('digit',), exclusive_x=('background_color',), exclusive_y=('digit_color',),
                          class_names={'background_color': list(COLORS), 'digit_color': list(COLORS)})
 
-@register_dataset('cmnist', dict(e_dim=8, share_weights=False), available=lambda: have_data('mnist'))
 class ColoredMNIST(PairDataset):
     "Pairs (MNIST-CB, MNIST-CD) of real MNIST digits: white digit on a coloured background, coloured digit on black."
     spec = CMNIST_SPEC

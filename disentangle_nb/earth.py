@@ -310,7 +310,6 @@ def variant_series(images:torch.Tensor, # (T, C, H, W) a scene's images: 13 band
     return images if images.shape[1] == 1 else ndvi_of(images)
 
 # %% ../nbs/02d_earth.ipynb #d616ae14
-@register_dataset('sentinel2', available=lambda: have_data('sentinel2'))
 class Sentinel2Pairs(PairDataset):
     "Pairs of k x k crops of one Sentinel-2 scene at the same place and two different dates, held out by location."
     variants = ('rgb', 'all', 'ndvi')

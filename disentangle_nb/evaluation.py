@@ -6,7 +6,7 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/evaluation.html.md"""
 
 # %% ../nbs/08b_evaluation.ipynb #9672c7aa
 from __future__ import annotations
-import csv, json, time
+import csv, json, time, warnings
 from contextlib import contextmanager
 from functools import partial
 from typing import Callable
@@ -15,7 +15,9 @@ from pathlib import Path
 import torch
 import matplotlib.pyplot as plt
 from fastcore.basics import patch, noop
-from fastai.callback.core import Callback
+with warnings.catch_warnings():  # fastai.layers applies torch.jit.script on import, which torch deprecates: one warning
+    warnings.filterwarnings('ignore', r'`torch\.jit\.script` is deprecated', FutureWarning)
+    from fastai.callback.core import Callback
 from fastai.torch_core import rank_distrib
 from .core import *
 from .data import FactorSpec, PairDataset, REPRESENTATIONS
@@ -26,9 +28,9 @@ from .probes import (ProbeProtocol, PROTOCOLS, PROBE_SEEDS, ProbeTable, extract_
 from .runs import PRESETS, TrainConfig, resolve_config, load_run, run_config, make_dataset, read_history
 
 # %% auto #0
-__all__ = ['PAPER_TABLES', 'RESULT_KEYS', 'EVALUATIONS', 'CALLBACK_PROTOCOL', 'PROBES_CSV', 'probe_results',
-           'write_probe_results', 'Evaluation', 'register_evaluation', 'evaluation_options', 'run_preset',
-           'run_iterations', 'evaluate_run', 'probe_columns', 'ProbeCallback', 'read_probe_history',
+__all__ = ['PAPER_TABLES', 'RESULT_KEYS', 'EVALUATIONS', 'CALLBACK_PROTOCOL', 'PROBES_CSV', 'results_head', 'probe_results',
+           'write_results', 'write_probe_results', 'Evaluation', 'register_evaluation', 'evaluation_options',
+           'run_preset', 'run_iterations', 'evaluate_run', 'probe_columns', 'ProbeCallback', 'read_probe_history',
            'plot_disentanglement']
 
 # %% ../nbs/08b_evaluation.ipynb #206d8483
@@ -47,18 +49,29 @@ RESULT_KEYS = {'ours': 'accuracy', 'wide': 'accuracy_wide', 'paper': 'accuracy_p
 def _rounded(accuracy:dict)->dict:
     return {r: {f: {k: round(v, 4) for k, v in ms.items()} for f, ms in fs.items()} for r, fs in accuracy.items()}
 
+def results_head(dataset:str, data:str, preset:str, iterations:dict, machine:str, seconds_total:float)->dict:
+    "What every results file starts with, with a probe table or without: the dataset, its data, the run, hardware and time."
+    return {'dataset': dataset, 'data': data, 'preset': preset, 'iterations': iterations, 'hardware': machine,
+            'seconds_total': round(seconds_total, 1)}
+
 def probe_results(table:ProbeTable, dataset:str, preset:str, iterations:dict, machine:str, seconds_total:float)->dict:
     "The results of a probe table as plain data, in the layout of the results file."
     missing = [p for p in RESULT_KEYS if p not in table.seed_accuracies]
     if missing: raise ValueError(f'the results file needs the protocols {list(RESULT_KEYS)}; the table lacks {missing}')
-    return {'dataset': dataset, 'data': table.data, 'preset': preset, 'iterations': iterations, 'hardware': machine,
-            'seconds_total': round(seconds_total, 1), 'probe_seeds': table.n_seeds,
+    return {**results_head(dataset, table.data, preset, iterations, machine, seconds_total),
+            'probe_seeds': table.n_seeds,
             **{key: _rounded(table.accuracy(p)) for p, key in RESULT_KEYS.items()},
             'distance_to_ideal': {r: round(d, 4) for r, d in table.distance_to_ideal('ours').items()},
             'factors': asdict(table.spec), 'probe_seconds': table.seconds,
             'per_seed': table.seed_accuracies, 'probe_fits': table.fits, 'flags': {p: table.flags(p) for p in table.seed_accuracies}, 'over': table.over}
 
 # %% ../nbs/08b_evaluation.ipynb #e1d3834b
+def write_results(results:dict, path)->dict:
+    "Write `results` to the JSON file `path`; returns them as read back from it."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=1))
+    return json.loads(path.read_text())
+
 def write_probe_results(table:ProbeTable, path, dataset:str, preset:str, iterations:dict,
                         machine:str|None=None, # the hardware it ran on; default: this machine (`core.hardware()`)
                         seconds_total:float|None=None, # default: the table's probe time
@@ -66,10 +79,8 @@ def write_probe_results(table:ProbeTable, path, dataset:str, preset:str, iterati
                        )->dict:
     "Write the results of `table` to the JSON file `path`; returns them as read back from it."
     results = probe_results(table, dataset, preset, iterations, machine or hardware(),
-                            sum(table.seconds.values()) if seconds_total is None else seconds_total) | (extra or {})
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=1))
-    return json.loads(path.read_text())
+                            sum(table.seconds.values()) if seconds_total is None else seconds_total)
+    return write_results(results | (extra or {}), path)
 
 # %% ../nbs/08b_evaluation.ipynb #1f5197c7
 @dataclass(frozen=True)
@@ -78,13 +89,14 @@ class Evaluation:
     measure:Callable # (run folder, `load_run(run)`, `ProbeTable`, `Heartbeat`) -> dict
     lines:Callable # the measured dict -> lines of the report (ending with a blank line)
     results:bool = False # keep the measured dict in the results file, under `evaluations`
+    labels:bool = False # it needs factor labels: the report of a dataset without them skips it
 
 EVALUATIONS = {} # name -> Evaluation, in the order of the report
 
-def register_evaluation(name:str, lines:Callable, results:bool=False):
+def register_evaluation(name:str, lines:Callable, results:bool=False, labels:bool=False):
     "Decorator: register `measure(run, loaded, table, beat)` as the evaluation `name` of every report, written by `lines`."
     def register(measure):
-        EVALUATIONS[name] = Evaluation(measure, lines, results)
+        EVALUATIONS[name] = Evaluation(measure, lines, results, labels)
         return measure
     return register
 
@@ -123,6 +135,9 @@ def evaluate_run(run_dir, out=None, # the results file to write, if any
     with torch_threads(threads):
         cfg, shared, exclusive = loaded or load_run(run_dir, device)
         splits = {s: make_dataset(cfg, s, device) for s in ('train', 'valid', 'test')}
+        if not splits['test'].spec.labelled:
+            raise ValueError(f'{cfg.dataset} has no factor labels, so {run_dir} has no probe table: '
+                             f'`disentangle-nb report {run_dir}` gives what needs none')
         with phase('features', seconds, progress) as beat:
             feats = {}
             for s, ds in splits.items(): feats[s] = extract_features(shared, exclusive, ds, bs=bs, beat=lambda m: beat(lambda: f'{s} split, {m()}'))

@@ -6,11 +6,14 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/exclusive_stage.html.md"""
 
 # %% ../nbs/05_exclusive_stage.ipynb #3e52184a
 from __future__ import annotations
+import warnings
 from contextlib import contextmanager
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from fastai.learner import Learner
+with warnings.catch_warnings():  # fastai.layers applies torch.jit.script on import, which torch deprecates: one warning
+    warnings.filterwarnings('ignore', r'`torch\.jit\.script` is deprecated', FutureWarning)
+    from fastai.learner import Learner
 from fastai.torch_core import num_distrib
 from fastcore.basics import patch
 from .core import check_choice, config_kwargs

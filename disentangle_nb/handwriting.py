@@ -98,7 +98,6 @@ def load_femnist(dedupe:bool=True, # drop exact copies of an image, keeping the 
     return x[keep], y[keep], w[keep]
 
 # %% ../nbs/02c_handwriting.ipynb #82af071b
-@register_dataset('handwriting', available=lambda: have_data('femnist'))
 class SameWriterFEMNIST(SameWriterPairs):
     "Pairs of two FEMNIST characters by the same writer: writer shared, character exclusive."
     content = 'character'

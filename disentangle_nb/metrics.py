@@ -249,7 +249,7 @@ def run_features(loaded, # `load_run(run)`
         return {s: capped_features(shared, exclusive, ds, n) for (s, ds), n in zip(splits.items(), (n_train, n_test))}, splits['test'].spec
 
 # %% ../nbs/08c_metrics.ipynb #0edca4ec
-@register_evaluation('metrics', metrics_lines, results=True)
+@register_evaluation('metrics', metrics_lines, results=True, labels=True)
 def metrics_evaluation(run, loaded, table, beat, # the run folder, `load_run(run)`, its `ProbeTable` (not used) and a `Heartbeat`
                        n_train:int=5000, n_test:int=2000)->dict:
     "The disentanglement metrics of a run, on the features of at most `n_train` training and `n_test` test pairs."

@@ -6,14 +6,16 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/performance.html.md"""
 
 # %% ../nbs/11_performance.ipynb #1053240d
 from __future__ import annotations
-import json, time
+import json, time, warnings
 from pathlib import Path
 import numpy as np
 import torch
 import matplotlib.pyplot as plt
 from torch.utils.data import DataLoader, Dataset
 from torch.utils.flop_counter import FlopCounterMode
-from fastai.callback.core import Callback
+with warnings.catch_warnings():  # fastai.layers applies torch.jit.script on import, which torch deprecates: one warning
+    warnings.filterwarnings('ignore', r'`torch\.jit\.script` is deprecated', FutureWarning)
+    from fastai.callback.core import Callback
 from fastcore.basics import noop
 from .core import *
 from .data import PairDataset
@@ -23,8 +25,8 @@ from .runs import TrainConfig, resolve_config, make_dataset
 
 # %% auto #0
 __all__ = ['PEAK_BF16_TFLOPS', 'ItemPairs', 'ReferenceLoop', 'sync', 'StepTimer', 'stage_model', 'stage_learner', 'our_times',
-           'PeakMemory', 'data_share', 'step_flops', 'peak_fraction', 'benchmark_row', 'hardware_name', 'benchmark',
-           'format_row', 'plot_growth', 'demo_phases', 'format_phases']
+           'PeakMemory', 'CallTimer', 'data_share', 'step_flops', 'peak_fraction', 'benchmark_row', 'hardware_name',
+           'benchmark', 'format_row', 'plot_growth', 'demo_phases', 'format_phases']
 
 # %% ../nbs/11_performance.ipynb #49aee966
 class ItemPairs(Dataset):
@@ -113,13 +115,29 @@ class PeakMemory:
         else: peak = _vm_kb('VmHWM') * 1024
         self.mb = max(peak - (0 if self.device.type == 'cuda' else self.base), 0) / 2**20
 
-def data_share(run_steps, label:str='make_batch')->float:
-    "Fraction of the wall time of `run_steps()` spent in profiler ranges named `label` (CPU time)."
-    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU]) as prof:
-        start = time.perf_counter(); run_steps(); wall = time.perf_counter() - start
-    inside = sum(e.cpu_time_total for e in prof.key_averages() if e.key == label) / 1e6
-    return inside / wall
+# %% ../nbs/11_performance.ipynb #8a4f6c27
+class CallTimer:
+    "While the block runs, every call of `obj.name` is timed: `seconds` is the wall time spent inside them."
+    def __init__(self, obj, name:str): self.obj, self.name, self.seconds = obj, name, 0.0
+    def __enter__(self):
+        self._own, self._f = self.name in vars(self.obj), getattr(self.obj, self.name)
+        def timed(*args, **kwargs):
+            start = time.perf_counter()
+            try: return self._f(*args, **kwargs)
+            finally: self.seconds += time.perf_counter() - start
+        setattr(self.obj, self.name, timed)
+        return self
+    def __exit__(self, *exc):
+        if self._own: setattr(self.obj, self.name, self._f)
+        else: delattr(self.obj, self.name)
 
+def data_share(run_steps, obj, name:str)->float:
+    "Fraction of the wall time of `run_steps()` spent inside calls of `obj.name` (the method that builds a batch)."
+    with CallTimer(obj, name) as timer:
+        start = time.perf_counter(); run_steps(); wall = time.perf_counter() - start
+    return timer.seconds / wall
+
+# %% ../nbs/11_performance.ipynb #2f6a8d54
 def step_flops(model, x, y)->int:
     "FLOPs of one forward and backward pass of a stage model on the batch (x, y)."
     with FlopCounterMode(display=False) as counter:
@@ -154,8 +172,8 @@ def benchmark_row(cfg:TrainConfig, stage:str, bs:int, device=None, iters:int=10,
         mem['ours'] = max(mem.get('ours', 0), m.mb)
         with PeakMemory(device) as m: theirs += ref.run(iters)
         mem['reference'] = max(mem.get('reference', 0), m.mb)
-    share = data_share(lambda: our_times(learn, max(2, iters // 2)))
-    ref_share = data_share(lambda: ref.run(max(2, iters // 2)), label='enumerate(DataLoader)#_SingleProcessDataLoaderIter.__next__')
+    share = data_share(lambda: our_times(learn, max(2, iters // 2)), learn.dls.train.ds, 'pairs')
+    ref_share = data_share(lambda: ref.run(max(2, iters // 2)), ref, 'batch')
     x, y, *_ = next(iter(learn.dls.train))
     flops = step_flops(learn.model, x, y)
     ours_s, ref_s = float(np.median(ours)), float(np.median(theirs))

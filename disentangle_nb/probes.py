@@ -20,10 +20,10 @@ from .networks import Probe
 from .exclusive_stage import ExclusiveMI
 
 # %% auto #0
-__all__ = ['PROTOCOLS', 'PROBE_SEEDS', 'FLOOR_SLACK', 'TOY_SPEC', 'UNDERTRAINED_MARGIN', 'CAPACITY_PROTOCOLS', 'CAPACITY_CURVE',
-           'representations', 'encode_pairs', 'extract_features', 'ProbeProtocol', 'StackedProbes', 'StackedAdam',
-           'fit_probes', 'view_of', 'probe_fits', 'toy_features', 'distance_to_ideal', 'mean_sd', 'ProbeTable',
-           'fit_order', 'probe_table', 'plot_probe_capacity']
+__all__ = ['PROTOCOLS', 'PROBE_SEEDS', 'STUDY_PROTOCOLS', 'FLOOR_SLACK', 'TOY_SPEC', 'UNDERTRAINED_MARGIN', 'CAPACITY_PROTOCOLS',
+           'CAPACITY_CURVE', 'representations', 'encode_pairs', 'extract_features', 'ProbeProtocol', 'StackedProbes',
+           'StackedAdam', 'fit_probes', 'view_of', 'probe_fits', 'toy_features', 'distance_to_ideal', 'mean_sd',
+           'ProbeTable', 'fit_order', 'probe_table', 'plot_probe_capacity']
 
 # %% ../nbs/06_probes.ipynb #8cd2f9d8
 def representations(model, x:torch.Tensor, y:torch.Tensor)->dict:
@@ -87,6 +87,7 @@ PROTOCOLS = {'ours': ProbeProtocol(),
              'linear': ProbeProtocol(hidden=None, steps=2000)}
 
 PROBE_SEEDS = (0, 1) # the probe seeds of every table: the spread over trainings comes from training seeds
+STUDY_PROTOCOLS = ('linear', 'ours') # the probes of every study's rows: the linear floor first, then the Table V probe
 
 # %% ../nbs/06_probes.ipynb #07a8dfdd
 class StackedProbes(nn.Module):

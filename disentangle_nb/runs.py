@@ -6,31 +6,46 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/runs.html.md"""
 
 # %% ../nbs/08_runs.ipynb #45413563
 from __future__ import annotations
-import csv, dataclasses, inspect, json, math, operator, os, re, random, sys, time, typing, zipfile
+import csv, dataclasses, inspect, json, math, operator, os, re, random, sys, time, typing, warnings, zipfile
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np
 import torch
-from fastai.callback.core import Callback
+with warnings.catch_warnings():  # fastai.layers applies torch.jit.script on import, which torch deprecates: one warning
+    warnings.filterwarnings('ignore', r'`torch\.jit\.script` is deprecated', FutureWarning)
+    from fastai.callback.core import Callback
 from fastai.callback.progress import ProgressCallback
 from fastcore.basics import noop
 from fastai.distributed import DistributedTrainer
 from fastai.torch_core import rank_distrib
 from .core import *
 from .estimators import BOUNDS
-from .data import DATASETS, PairLoader
-from . import shapes3d, handwriting, earth  # their chapters register their datasets
+from .data import DATASETS, DatasetEntry, PairLoader, ColoredMNIST, have_data
+from .shapes3d import Shapes3D
+from .handwriting import SameWriterFEMNIST
+from .earth import Sentinel2Pairs
+from .own_pairs import ImageFolderPairs
 from .shared_stage import *
 from .exclusive_stage import *
 
 # %% auto #0
 __all__ = ['PRESETS', 'STAGE2_FIELDS', 'FIELD_TYPES', 'CONFIG_BOUNDS', 'CONFIG_CHOICES', 'TYPE_WORDS', 'COMPARE',
            'HISTORY_COLUMNS', 'KEEP_CHECKPOINTS', 'CHECKPOINT_KEYS', 'CHECKPOINT_HINT', 'STAGES', 'PROGRESS_EVERY',
-           'TrainConfig', 'as_type', 'config_value', 'option_value', 'resolve_config', 'check_config', 'make_dataset',
-           'stage_cb', 'HistoryLogger', 'read_history', 'truncate_history', 'rng_states', 'set_rng_states',
-           'atomic_save', 'load_weights', 'checkpoint_paths', 'Checkpointer', 'read_checkpoint', 'restore', 'Snapshots',
-           'distributed_pair_loaders', 'distributed_kwargs', 'run_stage', 'check_resumable', 'train', 'trained_stage1',
-           'EpochLines', 'show_progress', 'run_config', 'load_run']
+           'TrainConfig', 'as_type', 'config_value', 'option_value', 'check_data_options', 'resolve_config',
+           'check_epochs', 'make_dataset', 'stage_cb', 'HistoryLogger', 'read_history', 'truncate_history',
+           'rng_states', 'set_rng_states', 'atomic_save', 'load_weights', 'checkpoint_paths', 'Checkpointer',
+           'read_checkpoint', 'restore', 'Snapshots', 'distributed_pair_loaders', 'distributed_kwargs', 'run_stage',
+           'check_resumable', 'train', 'trained_stage1', 'EpochLines', 'show_progress', 'run_config', 'load_run']
+
+# %% ../nbs/08_runs.ipynb #7636cb6f
+DATASETS.update({ # name -> DatasetEntry(make, configuration defaults, is its data here?)
+    'cmnist': DatasetEntry(ColoredMNIST, dict(e_dim=8, share_weights=False), lambda: have_data('mnist')),
+    'shapes3d': DatasetEntry(Shapes3D),
+    'handwriting': DatasetEntry(SameWriterFEMNIST, available=lambda: have_data('femnist')),
+    'sentinel2': DatasetEntry(Sentinel2Pairs, available=lambda: have_data('sentinel2')),
+    'bars': DatasetEntry(bar_pairs, dict(e_dim=8)),
+    'folder': DatasetEntry(ImageFolderPairs),
+})
 
 # %% ../nbs/08_runs.ipynb #05405b97
 @dataclass
@@ -118,6 +133,15 @@ def option_value(dataset:str, key:str, value):
         except ValueError: pass
     raise ValueError(f"data option {key} of {dataset} must be {' or '.join(TYPE_WORDS[k] for k in kinds)}; got {value!r}")
 
+def check_data_options(dataset:str, options:dict)->dict:
+    "The data `options` of `dataset`, each as its type (`option_value`); a one-line `ValueError` for a required one missing."
+    params = inspect.signature(DATASETS[dataset].make, eval_str=True).parameters
+    missing = [k for k, p in params.items() if k not in ('split', 'device') and k not in options and p.default is p.empty
+               and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    if missing: raise ValueError(f"dataset {dataset} needs the data option {missing[0]}: "
+                                 f"--set data_options='{{\"{missing[0]}\": ...}}'")
+    return {k: option_value(dataset, k, v) for k, v in options.items()}
+
 # %% ../nbs/08_runs.ipynb #9faa594a
 def resolve_config(dataset:str='cmnist', preset:str='quick', overrides:dict|None=None)->TrainConfig:
     "The configuration of a run: `preset`, then the dataset's defaults, then `overrides` (text parsed to each field's type); checked."
@@ -125,15 +149,13 @@ def resolve_config(dataset:str='cmnist', preset:str='quick', overrides:dict|None
     overrides = overrides or {}
     if overrides.get('dataset', dataset) != dataset: raise ValueError(f"the dataset is chosen by name (--dataset), not by an override; got {overrides['dataset']!r}")
     values = {k: config_value(k, v) for k, v in {**PRESETS[preset], **DATASETS[dataset].defaults, **overrides, 'dataset': dataset}.items()}
-    values['data_options'] = {k: option_value(dataset, k, v) for k, v in values.get('data_options', {}).items()}
+    values['data_options'] = check_data_options(dataset, values.get('data_options', {}))
     cfg = TrainConfig(**values)
-    check_config(cfg)
+    check_epochs(cfg)
     return cfg
 
-def check_config(cfg:TrainConfig):
-    "Raise a one-line `ValueError` naming the first field of `cfg` with an impossible value."
-    for f in dataclasses.fields(cfg): config_value(f.name, getattr(cfg, f.name))
-    for k, v in cfg.data_options.items(): option_value(cfg.dataset, k, v)
+def check_epochs(cfg:TrainConfig):
+    "Raise a one-line `ValueError` if a stage's iterations are not whole epochs (what no single field says)."
     for k in ('shared_iters', 'exclusive_iters'):
         if getattr(cfg, k) % cfg.iters_per_epoch: raise ValueError(f'{k}={getattr(cfg, k)} is not a multiple of iters_per_epoch={cfg.iters_per_epoch}')
 

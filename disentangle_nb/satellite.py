@@ -21,16 +21,16 @@ from .data import FactorSpec
 from .earth import LULC_CLASSES, REFERENCE_DATES, Sentinel2Pairs, eurosat, gather_crops, lulc_map, split_region
 from .shared_stage import SharedMI
 from .runs import TrainConfig, load_run, make_dataset, read_history, resolve_config, run_config, train
-from .probes import PROTOCOLS, extract_features, fit_probes, mean_sd, probe_table
+from .probes import PROTOCOLS, STUDY_PROTOCOLS, extract_features, fit_probes, mean_sd, probe_table
 
 # %% auto #0
-__all__ = ['SATELLITE_OPTIONS', 'TRAINING_SEEDS', 'MAP_METHODS', 'METHOD_NAMES', 'SCENE_PROTOCOLS', 'centred_patches',
-           'encode_patches', 'eq5_score', 'pixel_mi_map', 'raw_distance_map', 'cosine_s_map', 'class_auc',
-           'bootstrap_ci', 'sample_queries', 'satellite_config', 'initial_model', 'region_of', 'score_maps',
-           'query_aucs', 'region_aucs', 'summarise_aucs', 'run_summary', 'pixel_mi_results', 'lulc_image',
-           'plot_pixel_maps', 'auc_lines', 'date_pair_lines', 'parse_pixel', 'date_index', 'pixel_map_figure',
-           'tile_patches', 'tile_features', 'binomial_ci', 'linear_probe_accuracy', 'accuracy_entry', 'eurosat_probe',
-           'scene_spec', 'scene_features', 'scene_probes', 'scene_probe_summary', 'scene_probe_lines']
+__all__ = ['SATELLITE_OPTIONS', 'TRAINING_SEEDS', 'MAP_METHODS', 'METHOD_NAMES', 'centred_patches', 'encode_patches', 'eq5_score',
+           'pixel_mi_map', 'raw_distance_map', 'cosine_s_map', 'class_auc', 'bootstrap_ci', 'sample_queries',
+           'satellite_config', 'initial_model', 'region_of', 'score_maps', 'query_aucs', 'region_aucs',
+           'summarise_aucs', 'run_summary', 'pixel_mi_results', 'lulc_image', 'plot_pixel_maps', 'auc_lines',
+           'date_pair_lines', 'parse_pixel', 'date_index', 'pixel_map_figure', 'tile_patches', 'tile_features',
+           'binomial_ci', 'linear_probe_accuracy', 'accuracy_entry', 'eurosat_probe', 'scene_spec', 'scene_features',
+           'scene_probes', 'scene_probe_summary', 'scene_probe_lines']
 
 # %% ../nbs/12_satellite.ipynb #7356eeff
 def centred_patches(scene:torch.Tensor, # (C, H, W) one image
@@ -352,18 +352,16 @@ def scene_features(shared:SharedMI, exclusive, # a run's stage-1 model, and its 
     return feats
 
 # %% ../nbs/12_satellite.ipynb #80bfe7f8
-SCENE_PROTOCOLS = ('linear', 'ours') # the probes of `scene_probes`
-
 def scene_probes(run, passes:int=3, seed:int=0)->dict:
     "Test-region accuracy of land cover and date from each representation of a run, per protocol, beside the majority-class share."
     cfg, shared, exclusive = load_run(run, 'cpu')
     sets = {s: make_dataset(cfg, s, 'cpu') for s in ('train', 'valid', 'test')}
     feats = {s: scene_features(shared, exclusive, ds, passes) for s, ds in sets.items()}
     spec = scene_spec(sets['test'])
-    table = probe_table(feats, spec, {p: PROTOCOLS[p] for p in SCENE_PROTOCOLS}, seeds=(seed,), data=sets['test'].data, out=noop)
+    table = probe_table(feats, spec, {p: PROTOCOLS[p] for p in STUDY_PROTOCOLS}, seeds=(seed,), data=sets['test'].data, out=noop)
     labels = feats['test']['labels_x']
     majority = {f: torch.bincount(labels[:, j]).max().item() / len(labels) for j, f in enumerate(spec.factors('x'))}
-    accuracy = {p: {r: {f: a[0] for f, a in fs.items()} for r, fs in table.seed_accuracies[p].items()} for p in SCENE_PROTOCOLS}  # one probe seed
+    accuracy = {p: {r: {f: a[0] for f, a in fs.items()} for r, fs in table.seed_accuracies[p].items()} for p in STUDY_PROTOCOLS}  # one probe seed
     return dict(accuracy=accuracy, majority=majority, undertrained=table.flags('ours'),
                 n_test=len(labels), probe_seed=seed, passes=passes)
 

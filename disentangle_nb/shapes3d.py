@@ -423,7 +423,6 @@ def _source_file(source:str, path=None)->Shapes3DFile|None:
     return None
 
 # %% ../nbs/02b_shapes3d.ipynb #8b0f781a
-@register_dataset('shapes3d')
 class Shapes3D(PairDataset):
     "Pairs of 3D Shapes images of the same object (scale, shape, orientation) in independent colours."
     spec = SHAPES3D_SPEC

@@ -6,11 +6,13 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/shared_stage.html.md"""
 
 # %% ../nbs/04_shared_stage.ipynb #60edde2b
 from __future__ import annotations
-import time
+import time, warnings
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from fastai.learner import Learner, Metric
+with warnings.catch_warnings():  # fastai.layers applies torch.jit.script on import, which torch deprecates: one warning
+    warnings.filterwarnings('ignore', r'`torch\.jit\.script` is deprecated', FutureWarning)
+    from fastai.learner import Learner, Metric
 from fastai.callback.core import Callback
 from fastcore.basics import patch
 from fastai.data.core import DataLoaders
@@ -18,7 +20,7 @@ from fastai.callback.progress import ProgressCallback  # registers fastai's prog
 from .core import *
 from .estimators import BOUNDS, make_bound
 from .networks import *
-from .data import PairLoader, PairDataset, PairBatch, FactorSpec, register_dataset
+from .data import PairLoader, PairDataset, PairBatch, FactorSpec
 
 # %% auto #0
 __all__ = ['SHARED_TERMS', 'NEGATIVES', 'MI_TERMS', 'ALIGN_TERM', 'ALIGNMENT_TERMS', 'ALIGNMENTS', 'roll_perm', 'all_rolls',
@@ -76,9 +78,12 @@ ALIGNMENT_TERMS = {'l1': l1_alignment, 'l1_standardised': standardised_l1_alignm
 ALIGNMENTS = {**{name: (name,) for name in ALIGNMENT_TERMS}, # alignment -> the terms it sums
               'l1+infonce': ('l1', 'infonce'), 'l1_standardised+infonce': ('l1_standardised', 'infonce')}
 
-def alignment_loss(alignment:str, sx, sy, temperature:float=0.1)->torch.Tensor:
-    "The sum of the terms of `alignment` (a name in `ALIGNMENTS`) between S_X and S_Y."
-    return sum(ALIGNMENT_TERMS[t](sx, sy, temperature) for t in ALIGNMENTS[check_choice(alignment, ALIGNMENTS, 'alignment')])
+def alignment_loss(alignment:str, # a name in `ALIGNMENTS`, checked where the model or configuration is built
+                   sx, sy, temperature:float=0.1,
+                   l1:torch.Tensor|None=None, # Eq. 6's L1 of these S_X and S_Y, where the caller has it already
+                  )->torch.Tensor:
+    "The sum of the terms of `alignment` between S_X and S_Y, each computed once."
+    return sum(l1 if t == 'l1' and l1 is not None else ALIGNMENT_TERMS[t](sx, sy, temperature) for t in ALIGNMENTS[alignment])
 
 # %% ../nbs/04_shared_stage.ipynb #5a512224
 class SharedMI(nn.Module):
@@ -137,7 +142,7 @@ def forward(self:SharedMI, x, y):
         terms[f'{kind}_x'] = self.bounds[f'{kind}_x'](*nets[0](cx, rx, perm))
         terms[f'{kind}_y'] = self.bounds[f'{kind}_y'](*nets[1](cy, ry, perm))
     terms['l1'] = F.l1_loss(sx, sy)
-    if self.alignment != 'l1': terms[ALIGN_TERM] = alignment_loss(self.alignment, sx, sy, self.temperature)
+    if self.alignment != 'l1': terms[ALIGN_TERM] = alignment_loss(self.alignment, sx, sy, self.temperature, terms['l1'])
     terms['mi'] = weighted_mi(terms, self.alpha, self.beta)
     terms['loss'] = -terms['mi'] + self.gamma * terms.get(ALIGN_TERM, terms['l1'])
     return terms
@@ -248,7 +253,6 @@ class BarPairs(PairDataset):
                          torch.stack([pos, lx], 1), torch.stack([pos, ly], 1))
 
 # %% ../nbs/04_shared_stage.ipynb #d666bc10
-@register_dataset('bars', dict(e_dim=8))
 def bar_pairs(split:str, device=None, n:int=2048)->BarPairs:
     "The `split` of the synthetic bars: `n` training anchors, `n // 8` for validation and test, each split its own seed."
     seed = PairDataset.splits.index(check_choice(split, PairDataset.splits, 'split'))

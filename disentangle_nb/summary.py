@@ -6,23 +6,22 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/summary.html.md"""
 
 # %% ../nbs/10d_summary.ipynb #69f8c679
 from __future__ import annotations
-import fcntl, json, statistics, time
-from contextlib import contextmanager
+import json, statistics, time
 from dataclasses import dataclass
 from pathlib import Path
 import matplotlib.pyplot as plt
 from .core import *
-from .probes import PROTOCOLS, PROBE_SEEDS, mean_sd
+from .probes import PROTOCOLS, PROBE_SEEDS, STUDY_PROTOCOLS, mean_sd
 from .runs import load_run, resolve_config
 from .evaluation import EVALUATIONS, evaluate_run
 from .metrics import METRICS # and it registers the metrics evaluation
 from .exclusive_stage import INDEPENDENCE
-from .ablations import ABLATION_PROTOCOLS, trained_row
+from .studies import locked_results, trained_row
 from .baselines import BASELINES, train_baseline, training_time
 
 # %% auto #0
-__all__ = ['SUMMARY_METHODS', 'Method', 'trained_method', 'summary_row', 'locked_results', 'summary', 'whole_code',
-           'summary_stats', 'mean_sd_text', 'format_summary', 'plot_summary']
+__all__ = ['SUMMARY_METHODS', 'Method', 'trained_method', 'summary_row', 'summary', 'whole_code', 'summary_stats', 'mean_sd_text',
+           'format_summary', 'plot_summary']
 
 # %% ../nbs/10d_summary.ipynb #3e5b70e0
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ def trained_method(name:str, dataset:str, preset:str, seed:int, root, common:dic
     return root/name, (cfg, model, None), (m.baseline,)
 
 # %% ../nbs/10d_summary.ipynb #0c20b02f
-def summary_row(name:str, dataset:str, preset:str, seed:int, root, protocols=ABLATION_PROTOCOLS, seeds=PROBE_SEEDS,
+def summary_row(name:str, dataset:str, preset:str, seed:int, root, protocols=STUDY_PROTOCOLS, seeds=PROBE_SEEDS,
                 common:dict|None=None, out=echo)->dict:
     "Train (where needed) and evaluate method `name` at training `seed`: a row of the summary."
     start, m = time.time(), SUMMARY_METHODS[name]
@@ -66,23 +65,11 @@ def summary_row(name:str, dataset:str, preset:str, seed:int, root, protocols=ABL
                 flags={p: table.flags(p) for p in protocols}, metrics=measured['codes'], metric_pairs=measured['pairs'],
                 protocol=last, probe_seeds=len(seeds), wall_seconds=round(time.time() - start, 1))
 
-# %% ../nbs/10d_summary.ipynb #f3640c8e
-@contextmanager
-def locked_results(path, empty:dict):
-    "The results file at `path` (or `empty`) as it is now, held under an exclusive lock; written back when the block changed it."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path.with_suffix('.lock'), 'w') as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        held = path.read_text() if path.exists() else None
-        results = json.loads(held) if held else empty
-        yield results
-        if json.dumps(results, indent=1) != held: path.write_text(json.dumps(results, indent=1))  # a look that changes nothing writes nothing
-
 # %% ../nbs/10d_summary.ipynb #4fc72971
 def summary(dataset:str='cmnist', preset:str='quick', seeds=(0, 1, 2), # training seeds
             methods=None, # names in SUMMARY_METHODS; default all
             root='runs/summary', path=None, # default figures/summary_<dataset>_<preset>.json
-            protocols=ABLATION_PROTOCOLS, probe_seeds=PROBE_SEEDS, common:dict|None=None, out=echo)->dict:
+            protocols=STUDY_PROTOCOLS, probe_seeds=PROBE_SEEDS, common:dict|None=None, out=echo)->dict:
     "Each method at each training seed, trained and evaluated where the results file lacks it; the file, and its figure beside it."
     path, common, methods = Path(path or f'figures/summary_{dataset}_{preset}.json'), common or {}, list(methods or SUMMARY_METHODS)
     for name in methods: check_choice(name, SUMMARY_METHODS, 'method')

@@ -1,0 +1,48 @@
+"Importing any module of the package prints nothing: no warning, no log line, on stdout or stderr."
+import json, os, subprocess, sys
+from pathlib import Path
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PKG = 'disentangle_nb'
+MODULES = [PKG] + sorted(f'{PKG}.{p.stem}' for p in (ROOT/PKG).glob('*.py') if p.stem != '__init__')
+
+# One interpreter imports the third-party libraries once, then forks a child per module: each child starts as a fresh
+# interpreter would for the package (none of it imported, Python's default warning filters) and imports one module with
+# its stdout and stderr sent to a file, which the parent reads back. A fresh interpreter per module costs ~6 s each.
+PROBE = r'''
+import json, os, sys, tempfile
+import numpy, torch, matplotlib, scipy, sklearn
+printed = {}
+for module in sys.argv[1:]:
+    with tempfile.TemporaryFile() as f:
+        pid = os.fork()
+        if pid == 0:
+            os.dup2(f.fileno(), 1); os.dup2(f.fileno(), 2)
+            try: __import__(module)
+            except BaseException as e: print(f'import failed: {e!r}')
+            sys.stdout.flush(); sys.stderr.flush(); os._exit(0)
+        os.waitpid(pid, 0); f.seek(0); printed[module] = f.read().decode()
+print(json.dumps(printed))
+'''
+
+@pytest.fixture(scope='module')
+def printed():
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONWARNINGS'}
+    res = subprocess.run([sys.executable, '-c', PROBE, *MODULES], capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout.splitlines()[-1])
+
+def test_modules_listed():
+    assert len(MODULES) > 10 and f'{PKG}._modidx' in MODULES and f'{PKG}.exclusive_stage' in MODULES
+
+def test_probe_sees_output():
+    "The probe is not blind: a module that warns on import is caught."
+    env = {k: v for k, v in os.environ.items() if k != 'PYTHONWARNINGS'}
+    res = subprocess.run([sys.executable, '-c', PROBE, 'warnings_demo'], capture_output=True, text=True, timeout=300,
+                         env={**env, 'PYTHONPATH': str(Path(__file__).parent/'data')})
+    assert 'UserWarning: loud' in json.loads(res.stdout.splitlines()[-1])['warnings_demo']
+
+@pytest.mark.parametrize('module', MODULES)
+def test_import_is_quiet(module, printed):
+    assert printed[module] == '', f'importing {module} printed:\n{printed[module]}'
