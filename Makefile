@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: venv demo test sync nbtest pytest docs docs-check readme clean
+.PHONY: venv demo test sync lint nbtest pytest docs docs-check readme clean
 
 # Create .venv if missing and install the project into it (a line every 20 s while pip works); redone only when the content of pyproject.toml changes
 # (its time would not do: nbdev-export rewrites the file, unchanged, on every run).
@@ -22,7 +22,11 @@ venv:
 demo: venv
 	disentangle-nb demo --out runs/demo
 
-test: sync nbtest pytest docs
+test: sync lint nbtest pytest docs
+
+# Ruff (configured in pyproject.toml) on the library, the notebooks' code cells, the tests and the tools.
+lint: venv
+	ruff check disentangle_nb nbs tests tools
 
 # nbdev-export, nbdev-clean and the README must leave the tree exactly as committed.
 sync: venv

@@ -17,10 +17,10 @@ import matplotlib.pyplot as plt
 from .core import *
 from .estimators import dime
 from .networks import Encoder, conv_out, encoder_depth
-from .shared_stage import SharedMI, shared_learner, stage_dls
+from .shared_stage import SharedMI, shared_learner
 from .probes import PROTOCOLS, PROBE_SEEDS, STUDY_PROTOCOLS, ProbeTable
-from .runs import (HISTORY_COLUMNS, TrainConfig, check_resumable, load_weights, make_dataset, read_history,
-                                 resolve_config, run_stage, show_progress)
+from .runs import (HISTORY_COLUMNS, TrainConfig, load_weights, open_run, read_history, resolve_config,
+                                 run_stage, show_progress)
 from .evaluation import evaluate_run
 
 # %% auto #0
@@ -31,7 +31,7 @@ __all__ = ['VAE_LATENT', 'BASELINES', 'ConvDecoder', 'VAE', 'DimeShared', 'Basel
 VAE_LATENT = 128 # the latent size of the paper's Table 4 VAE
 
 class ConvDecoder(nn.Module):
-    "The Table I encoder mirrored: a dense layer to its last feature map, then its 4x4 convolutions transposed back to the image."
+    "Table I's encoder mirrored: a dense layer to its last feature map, then transposed 4x4 convolutions to the image."
     def __init__(self, out_ch:int=3, img_size:int=28, width:int=64, z_dim:int=VAE_LATENT):
         super().__init__()
         depth = encoder_depth(img_size)
@@ -42,7 +42,8 @@ class ConvDecoder(nn.Module):
         layers = []
         for i in reversed(range(depth)):  # map i + 1 back to map i
             stride = 1 if i == 0 else 2
-            layers.append(nn.ConvTranspose2d(chans[i + 1], chans[i], 4, stride, output_padding=sides[i] - ((sides[i + 1] - 1) * stride + 4)))
+            layers.append(nn.ConvTranspose2d(chans[i + 1], chans[i], 4, stride,
+                                             output_padding=sides[i] - ((sides[i + 1] - 1) * stride + 4)))
             if i > 0: layers += [nn.BatchNorm2d(chans[i]), nn.LeakyReLU(0.2)]
         self.convs = nn.Sequential(*layers)
 
@@ -50,7 +51,7 @@ class ConvDecoder(nn.Module):
 
 # %% ../nbs/10c_baselines.ipynb #84b6a4a8
 class VAE(nn.Module):
-    "A convolutional VAE (Table I encoder, mirrored decoder, Gaussian decoder of learned sd) on single images; `forward` returns its terms."
+    "Convolutional VAE on single images (Table I encoder, mirrored Gaussian decoder, learned sd); `forward`: its terms."
     terms = ('loss', 'recon', 'kl')
     def __init__(self, in_ch:int=3, img_size:int=28, width:int=64, z_dim:int=VAE_LATENT):
         super().__init__()
@@ -95,15 +96,15 @@ class DimeShared(SharedMI):
 # %% ../nbs/10c_baselines.ipynb #590537cb
 @dataclass(frozen=True)
 class Baseline:
-    "A baseline method: its model from a run's configuration, and the names its row gives the representations probed as S_X, S_Y."
+    "A baseline: its model from a run's configuration, and its row's names of the representations probed as S_X, S_Y."
     build:Callable # (TrainConfig, image shape (C, H, W)) -> a model with `terms`, `forward(x, y)` and `encode(x, y)`
     reps:dict # 'S_X', 'S_Y' (what `encode` gives) -> the name in the row
     split:bool # whether the representation is a shared part, with an ideal row (else: the whole latent, no ideal)
     about:str = ''
 
 BASELINES = {
-    'vae': Baseline(lambda cfg, shape: VAE(shape[0], shape[-1], cfg.width, VAE_LATENT), {'S_X': 'z_X', 'S_Y': 'z_Y'}, False,
-                    f'convolutional VAE (Table 4), latent {VAE_LATENT}, trained on single images of both views'),
+    'vae': Baseline(lambda cfg, shape: VAE(shape[0], shape[-1], cfg.width, VAE_LATENT), {'S_X': 'z_X', 'S_Y': 'z_Y'},
+                    False, f'convolutional VAE (Table 4), latent {VAE_LATENT}, trained on single images of both views'),
     'dime': Baseline(lambda cfg, shape: DimeShared.from_config(cfg, shape), {'S_X': 'S_X', 'S_Y': 'S_Y'}, True,
                      'stage 1 with DiME(S_X; S_Y) in place of the cross-MI terms, L1 term kept'),
 }
@@ -116,18 +117,14 @@ def baseline_learner(dls, model, lr:float=1e-4, cbs:list|None=None):
     return learn
 
 def train_baseline(method:str, cfg:TrainConfig, out, device=None, progress:bool=True)->nn.Module:
-    "Train `method` of `BASELINES` for the stage-1 iterations of `cfg` in the run folder `out`; the trained model (evaluation mode)."
+    "Train `method` of `BASELINES` for `cfg`'s stage-1 iterations in run folder `out`; returns the model, in eval mode."
     check_choice(method, list(BASELINES), 'method')
-    out, device = Path(out), default_device(device)
-    resume = (out/'checkpoints').exists()
-    if resume: check_resumable(out, cfg)
-    set_seed(cfg.seed)
-    train_ds, valid_ds = make_dataset(cfg, 'train', device), make_dataset(cfg, 'valid', device)
-    out.mkdir(parents=True, exist_ok=True); (out/'config.json').write_text(json.dumps(asdict(cfg), indent=1))
-    model = BASELINES[method].build(cfg, train_ds.image_shape)
+    resume = (Path(out)/'checkpoints').exists()  # a baseline run folder always continues
+    out, device, image_shape, dls = open_run(cfg, out, resume, device)
+    model = BASELINES[method].build(cfg, image_shape)
     if (out/f'{method}.pth').exists(): model.load_state_dict(load_weights(out/f'{method}.pth', device))
     else:
-        learn = baseline_learner(stage_dls(train_ds, valid_ds, cfg.batch_size, cfg.iters_per_epoch, cfg.valid_batches, cfg.seed), model, cfg.lr)
+        learn = baseline_learner(dls(), model, cfg.lr)
         show_progress(learn, method, progress)
         run_stage(learn, method, cfg.shared_iters // cfg.iters_per_epoch, out, resume)
     return model.to(device).eval()
@@ -139,7 +136,7 @@ def training_time(run, stage:str)->tuple:
     return float(rows[-1]['seconds']), statistics.fmean(1 / float(r['iters_per_s']) for r in rows)
 
 def baseline_row(method:str, run, model, protocols:dict|None=None, seeds=PROBE_SEEDS, out=echo)->dict:
-    "Probe accuracies of what a trained baseline encodes, under each protocol (name -> `ProbeProtocol`), with what produced them."
+    "Probe accuracies of a trained baseline's encodings per protocol (name -> `ProbeProtocol`), and what produced them."
     protocols = protocols or {p: PROTOCOLS[p] for p in STUDY_PROTOCOLS}
     b, cfg = BASELINES[method], TrainConfig(**json.loads((Path(run)/'config.json').read_text()))
     table = evaluate_run(run, protocols=protocols, seeds=seeds, loaded=(cfg, model, None), progress=out)
@@ -147,18 +144,21 @@ def baseline_row(method:str, run, model, protocols:dict|None=None, seeds=PROBE_S
     seconds, per_iteration = training_time(run, method)
     spec = table.spec
     return dict(method=method, about=b.about, run=Path(run).name, iterations=cfg.shared_iters, train_seconds=seconds,
-                seconds_per_iteration=round(per_iteration, 4), probe_seconds=round(sum(table.seconds.values()), 1), hardware=hardware(),
-                seed=cfg.seed, config=asdict(cfg), parameters=sum(p.numel() for p in model.parameters()),
+                seconds_per_iteration=round(per_iteration, 4), probe_seconds=round(sum(table.seconds.values()), 1),
+                hardware=hardware(), seed=cfg.seed, config=asdict(cfg),
+                parameters=sum(p.numel() for p in model.parameters()),
                 accuracy={p: named(table.accuracy(p)) for p in protocols},
                 distance_to_ideal={p: named(table.distance_to_ideal(p)) for p in protocols} if b.split else None,
                 ideal=named(table.ideal) if b.split else None,
-                chance=named({r: {f: 1 / spec.n_classes[f] for f in fs} for r, fs in table.ideal.items()}), shared_factors=list(spec.shared),
+                chance=named({r: {f: 1 / spec.n_classes[f] for f in fs} for r, fs in table.ideal.items()}),
+                shared_factors=list(spec.shared),
                 probe_seeds=len(seeds), data=table.data, flags={p: named(table.flags(p)) for p in protocols})
 
 # %% ../nbs/10c_baselines.ipynb #3d404829
-def baseline(method:str, dataset:str='cmnist', preset:str='quick', root='runs/baselines', path=None, # default figures/baselines_<dataset>_<preset>.json
+def baseline(method:str, dataset:str='cmnist', preset:str='quick', root='runs/baselines',
+             path=None, # default figures/baselines_<dataset>_<preset>.json
              overrides:dict|None=None, seed:int=0, protocols=STUDY_PROTOCOLS, seeds=PROBE_SEEDS, out=echo)->dict:
-    "Train and probe `method` of `BASELINES` (the preset, `overrides`, training seed `seed`); its row added to the results file, which is returned."
+    "Train and probe `method` of `BASELINES` (preset, `overrides`, training seed `seed`); the results file, row added."
     check_choice(method, list(BASELINES), 'method')
     path = Path(path or f'figures/baselines_{dataset}_{preset}.json')
     results = (json.loads(path.read_text()) if path.exists() else
@@ -172,7 +172,8 @@ def baseline(method:str, dataset:str='cmnist', preset:str='quick', root='runs/ba
         row = baseline_row(method, run, model, {p: PROTOCOLS[p] for p in protocols}, seeds, out)
         results['rows'].append({**row, 'overrides': overrides or {}, 'wall_seconds': round(time.time() - start, 1)})
         path.parent.mkdir(parents=True, exist_ok=True); path.write_text(json.dumps(results, indent=1))
-    plot_baselines(results['rows'], protocols[-1], f'{dataset}, preset {preset}').savefig(path.with_suffix('.png'), dpi=130, bbox_inches='tight')
+    plot_baselines(results['rows'], protocols[-1], f'{dataset}, preset {preset}').savefig(path.with_suffix('.png'),
+                                                                                           dpi=130, bbox_inches='tight')
     plt.close('all'); out(f"wrote {'' if skipped else f'{path} and '}{path.with_suffix('.png')}")
     return results
 
@@ -186,7 +187,7 @@ def _chance(rows:list, view:str)->dict:
     return next(c for r in rows if r.get('chance') for rep, c in r['chance'].items() if rep.endswith(view))
 
 def format_baselines(rows:list, protocol:str='ours')->str:
-    "Per view, a line per row and representation: accuracy (%) of each factor from it, and its distance to the ideal (- when not defined)."
+    "Per view, a line per row and representation: each factor's accuracy (%) from it, distance to ideal (- if none)."
     lines, w = [], max(len(_label(r)) for r in rows) + 2
     for view in 'XY':
         chance = _chance(rows, view)
@@ -195,35 +196,40 @@ def format_baselines(rows:list, protocol:str='ours')->str:
             for rep, acc in r['accuracy'][protocol].items():
                 if not rep.endswith(view): continue
                 d = (r.get('distance_to_ideal') or {}).get(protocol, {}).get(rep)
-                lines.append(f'{_label(r):{w}}{rep:5}' + ''.join(f"{100 * acc[f]['mean']:>13.1f} ± {100 * acc[f]['sd']:<4.1f}" for f in chance)
+                lines.append(f'{_label(r):{w}}{rep:5}'
+                             + ''.join(f"{100 * acc[f]['mean']:>13.1f} ± {100 * acc[f]['sd']:<4.1f}" for f in chance)
                              + (f'{d:>19.3f}' if d is not None else f"{'- (not split)':>19}"))
         lines += [f"{'chance':{w + 5}}" + ''.join(f'{100 * c:>13.1f}       ' for c in chance.values()), '']
     return '\n'.join(lines[:-1])
 
 # %% ../nbs/10c_baselines.ipynb #7b71ef61
 def plot_baselines(rows:list, protocol:str='ours', title:str=''):
-    "Bars of each factor's accuracy (mean ± sd over probe seeds) per row and representation, a panel per view, chance dotted."
+    "Bars of factor accuracy (mean ± sd over probe seeds) per row and representation, a panel per view, chance dotted."
     fig, axs = plt.subplots(1, 2, figsize=(9, 3.2), sharey=True)
     shared = next(r['shared_factors'] for r in rows if r.get('shared_factors'))
     for ax, view in zip(axs, 'XY'):
         chance = _chance(rows, view)
-        bars = [(f'{_label(r)}: {rep}', acc) for r in rows for rep, acc in r['accuracy'][protocol].items() if rep.endswith(view)]
+        bars = [(f'{_label(r)}: {rep}', acc) for r in rows for rep, acc in r['accuracy'][protocol].items()
+                if rep.endswith(view)]
         w = 0.8 / len(bars)
         for i, (name, acc) in enumerate(bars):
             xs = [j + (i - (len(bars) - 1) / 2) * w for j in range(len(chance))]
-            ax.bar(xs, [acc[f]['mean'] for f in chance], w, yerr=[acc[f]['sd'] for f in chance], capsize=2, label=name, color=f'C{i}')
+            ax.bar(xs, [acc[f]['mean'] for f in chance], w, yerr=[acc[f]['sd'] for f in chance], capsize=2, label=name,
+                   color=f'C{i}')
         for j, c in enumerate(chance.values()): ax.hlines(c, j - 0.45, j + 0.45, ls=':', color='grey', lw=1.2)
         ax.set_xticks(range(len(chance)), [f + (' (shared)' if f in shared else '') for f in chance], fontsize=8)
         ax.set_title(f'images {view}', fontsize=9); ax.set_ylim(0, 1.35); ax.set_yticks([0, 0.2, 0.4, 0.6, 0.8, 1.0])
         ax.legend(fontsize=7, loc='upper center', ncol=2)  # above the bars
     axs[0].set_ylabel(f'test accuracy ({protocol} probe; dotted: chance)')
-    fig.suptitle(f'{title}: z is the whole latent (no ideal), S a shared representation (ideal: shared factors 1, others chance)', fontsize=8)
+    fig.suptitle(f'{title}: z is the whole latent (no ideal), S a shared representation '
+                 '(ideal: shared factors 1, others chance)', fontsize=8)
     fig.tight_layout()
     return fig
 
 # %% ../nbs/10c_baselines.ipynb #8d1f0831
 def run_row(results:dict, label:str, protocols=STUDY_PROTOCOLS)->dict:
-    "A run's results file (`write_probe_results`) as a row beside the baselines: accuracy and distance to ideal of each representation."
+    "A run's results file (`write_probe_results`) as a baselines row: accuracy, distance to ideal per representation."
     table = ProbeTable.from_results(results)
-    return dict(label=label, accuracy={p: table.accuracy(p) for p in protocols}, distance_to_ideal={p: table.distance_to_ideal(p) for p in protocols},
+    return dict(label=label, accuracy={p: table.accuracy(p) for p in protocols},
+                distance_to_ideal={p: table.distance_to_ideal(p) for p in protocols},
                 ideal=table.ideal, iterations=results['iterations'], hardware=results['hardware'], data=results['data'])

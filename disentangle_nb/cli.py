@@ -15,7 +15,7 @@ from .estimators import mi_staircase, plot_staircase, staircase_estimators, stai
 from .runs import PRESETS, DATASETS, STAGES, config_value, resolve_config, train, read_history
 from .shared_stage import NonFiniteTerm
 from .performance import benchmark, hardware_name
-from .core import check_choice, default_device, hardware, interactive
+from .core import default_device, hardware, interactive
 from .data import download_mnist
 from .evaluation import evaluate_run
 from .demo import demo, repeat, report
@@ -47,14 +47,16 @@ def run_staircase(args)->dict:
                    steps_per_level=args.steps_per_level, seed=args.seed, hardware=hardware(),
                    seconds=round(seconds, 1), estimates_per_level=staircase_summary(result))
     out.with_suffix('.json').write_text(json.dumps(summary, indent=1))
-    for name, values in summary['estimates_per_level'].items(): print(f'{name:20s}', ' '.join(f'{v:6.2f}' for v in values))
+    for name, values in summary['estimates_per_level'].items():
+        print(f'{name:20s}', ' '.join(f'{v:6.2f}' for v in values))
     print(f'wrote {out} and {out.with_suffix(".json")} in {seconds:.0f}s')
     return summary
 
 # %% ../nbs/90_cli.ipynb #7fd5e4b4
 def add_staircase_command(commands):
     "Add the `staircase` subcommand to the subparsers `commands`."
-    s = commands.add_parser('staircase', help='MI staircase of Poole et al. 2019: every bound estimator against the true MI')
+    s = commands.add_parser('staircase',
+                            help='MI staircase of Poole et al. 2019: every bound estimator against the true MI')
     s.add_argument('--steps-per-level', type=int, default=4000, help='training steps at each MI level (default 4000)')
     s.add_argument('--levels', type=float, nargs='+', default=[2, 4, 6, 8, 10], help='true MI of each level, nats')
     s.add_argument('--dim', type=int, default=20)
@@ -68,7 +70,7 @@ def add_staircase_command(commands):
 
 # %% ../nbs/90_cli.ipynb #e599f218
 def parse_overrides(pairs:list[str])->dict:
-    "`['lr=5e-4', 'switched=false', 'data_options={\"pairing\": \"class\"}']` as a dict, each value parsed to its field's type and checked."
+    "`['lr=5e-4', 'switched=false', 'data_options={\"pairing\": \"class\"}']` as a dict, values typed and checked."
     split = [pair.partition('=') for pair in pairs or []]
     bad = [key for key, sep, _ in split if not sep]
     if bad: raise ValueError(f'expected key=value, got {bad[0]!r}')
@@ -103,8 +105,10 @@ def add_train_command(commands):
     t.add_argument('--seed', type=int, default=0)
     t.add_argument('--resume', action='store_true', help='continue the run in --out from its last checkpoint')
     t.add_argument('--device', default='auto', help="'auto' (CUDA if available), 'cpu', 'cuda', 'cuda:1', ...")
-    t.add_argument('--distributed', action='store_true', help="data-parallel with fastai's distrib_ctx (launch with torchrun)")
-    t.add_argument('--set', nargs='*', action='extend', metavar='KEY=VALUE', help='override configuration fields, e.g. --set lr=5e-4 gamma=1')
+    t.add_argument('--distributed', action='store_true',
+                   help="data-parallel with fastai's distrib_ctx (launch with torchrun)")
+    t.add_argument('--set', nargs='*', action='extend', metavar='KEY=VALUE',
+                   help='override configuration fields, e.g. --set lr=5e-4 gamma=1')
     t.set_defaults(func=run_train)
 
 # %% ../nbs/90_cli.ipynb #fe714a55
@@ -112,7 +116,8 @@ def run_bench(args)->dict:
     "Run the benchmark of the performance chapter and write its JSON."
     device = default_device(args.device)
     out = args.out or f'figures/benchmark_{hardware_name(device)}.json'
-    result = benchmark(tuple(args.datasets), tuple(args.stages), tuple(args.batch_sizes), tuple(args.growth), args.preset,
+    result = benchmark(tuple(args.datasets), tuple(args.stages), tuple(args.batch_sizes), tuple(args.growth),
+                       args.preset,
                        parse_overrides(args.set), device, args.iters, args.rounds, out)
     print(f"wrote {out} in {result['seconds']:.0f}s")
     return result
@@ -120,11 +125,14 @@ def run_bench(args)->dict:
 # %% ../nbs/90_cli.ipynb #76e09917
 def add_bench_command(commands):
     "Add the `bench` subcommand to the subparsers `commands`."
-    b = commands.add_parser('bench', help='time both stages against a plain PyTorch reference loop (it/s, memory, data share, FLOPs)')
+    b = commands.add_parser('bench',
+                            help='time both stages against a plain PyTorch reference loop (it/s, memory, data share, '
+                                 'FLOPs)')
     b.add_argument('--datasets', nargs='+', choices=list(DATASETS), default=['shapes3d', 'cmnist'])
     b.add_argument('--stages', nargs='+', choices=STAGES[:2], default=list(STAGES[:2]))
     b.add_argument('--batch-sizes', type=int, nargs='+', default=[64], help='batch sizes of the ours-vs-reference rows')
-    b.add_argument('--growth', type=int, nargs='+', default=[64, 128, 256, 512], help="stage 1 batch sizes on the first dataset")
+    b.add_argument('--growth', type=int, nargs='+', default=[64, 128, 256, 512],
+                   help="stage 1 batch sizes on the first dataset")
     b.add_argument('--preset', choices=list(PRESETS), default='quick')
     b.add_argument('--set', nargs='*', action='extend', metavar='KEY=VALUE', help='override configuration fields')
     b.add_argument('--iters', type=int, default=5, help='iterations per round')
@@ -137,13 +145,15 @@ def add_bench_command(commands):
 def run_demo(args):
     "Run the main job, or, given several training seeds, the main job over them."
     probe_seeds = tuple(args.probe_seeds) if args.probe_seeds else None  # None: the preset's (`report_probe_seeds`)
-    if args.seeds: return repeat(args.out, args.dataset, args.preset, args.seeds, args.device, args.results_dir, seeds=probe_seeds)
+    if args.seeds: return repeat(args.out, args.dataset, args.preset, args.seeds, args.device, args.results_dir,
+                                 seeds=probe_seeds)
     return demo(args.out, args.dataset, args.preset, args.seed, args.device, args.results_dir, seeds=probe_seeds)
 
 # %% ../nbs/90_cli.ipynb #ffc32f0c
 def add_demo_command(commands):
     "Add the `demo` subcommand to the subparsers `commands`."
-    d = commands.add_parser('demo', help='the main job: train both stages, follow disentanglement, evaluate, write a report')
+    d = commands.add_parser('demo',
+                            help='the main job: train both stages, follow disentanglement, evaluate, write a report')
     d.add_argument('--dataset', choices=list(DATASETS), default='cmnist')
     d.add_argument('--preset', choices=list(PRESETS), default='quick')
     d.add_argument('--out', default='runs/demo')
@@ -178,23 +188,29 @@ def add_run_folder_commands(commands):
 
 # %% ../nbs/90_cli.ipynb #c7be10e6
 def run_pixel_map(args)->Path:
-    "Draw the Eq. 5 score maps of a Sentinel-2 run on its scene (or `args.scene`) for the query pixels, and save the figure."
+    "Draw and save the Eq. 5 score maps of a Sentinel-2 run on its scene (or `args.scene`) for the query pixels."
     matplotlib.use('Agg')
     out = Path(args.out or Path(args.run)/'pixel_map.png')
     out.parent.mkdir(parents=True, exist_ok=True)
-    pixel_map_figure(args.run, args.query, args.t1, args.t2, args.device, args.scene).savefig(out, dpi=130, bbox_inches='tight')
+    pixel_map_figure(args.run, args.query, args.t1, args.t2, args.device, args.scene).savefig(out, dpi=130,
+                                                                                              bbox_inches='tight')
     print(f'wrote {out}')
     return out
 
 # %% ../nbs/90_cli.ipynb #a84d1312
 def add_pixel_map_command(commands):
     "Add the `pixel-map` subcommand to the subparsers `commands`."
-    m = commands.add_parser('pixel-map', help="Eq. 5 score maps of a Sentinel-2 run's scene for query pixels (the paper's Figure 6)")
+    m = commands.add_parser('pixel-map',
+                            help="Eq. 5 score maps of a Sentinel-2 run's scene for query pixels (the paper's Figure 6)")
     m.add_argument('run', help='run folder of a run trained on sentinel2')
     m.add_argument('--query', nargs='+', required=True, metavar='ROW,COL', help='query pixels of the scene')
-    m.add_argument('--t1', default='0', help='date of the query patches: an index or YYYY-MM-DD (default the first date)')
-    m.add_argument('--t2', default='-1', help='date of the scored scene: an index or YYYY-MM-DD (default the last date)')
-    m.add_argument('--scene', default=None, help="another scene to draw on: an EOPatch folder or a folder of per-date 13-band GeoTIFFs (default the run's own)")
+    m.add_argument('--t1', default='0',
+                   help='date of the query patches: an index or YYYY-MM-DD (default the first date)')
+    m.add_argument('--t2', default='-1',
+                   help='date of the scored scene: an index or YYYY-MM-DD (default the last date)')
+    m.add_argument('--scene', default=None,
+                   help="another scene to draw on: an EOPatch folder or a folder of per-date 13-band GeoTIFFs (default "
+                        "the run's own)")
     m.add_argument('--device', default='cpu')
     m.add_argument('--out', default=None, help='figure path (default RUN/pixel_map.png)')
     m.set_defaults(func=run_pixel_map)
@@ -208,46 +224,63 @@ def run_study_command(args)->dict:
 
 def add_study_command(commands):
     "Add the `study` subcommand to the subparsers `commands`."
-    s = commands.add_parser('study', help='run a study file (studies/<name>.toml): its rows trained, probed, added to its results file')
+    s = commands.add_parser('study',
+                            help='run a study file (studies/<name>.toml): its rows trained, probed, added to its '
+                                 'results file')
     s.add_argument('file', help='a study file (TOML; see the studies chapter)')
     s.add_argument('--rows', nargs='+', default=None, metavar='ROW', help="some of the file's rows (default all)")
-    s.add_argument('--seeds', nargs='+', type=int, default=None, metavar='SEED', help='some of its training seeds (default all)')
+    s.add_argument('--seeds', nargs='+', type=int, default=None, metavar='SEED',
+                   help='some of its training seeds (default all)')
     s.add_argument('--root', default='runs/studies', help='where the rows are trained (<root>/<dataset>_<preset>/...)')
     s.add_argument('--out', default=None, help="results file (default the study file's; the figure beside it)")
     s.set_defaults(func=run_study_command)
 
 # %% ../nbs/90_cli.ipynb #16cfa5d8
 def add_study_arguments(a, results:str, root:str='runs/studies',
-                        layout:str='<root>/<dataset>_<preset>/stage1[_<field>=<value>...] (stage 1, per stage-1 configuration), .../<row> (stage 2)'):
+                        layout:str='<root>/<dataset>_<preset>/stage1[_<field>=<value>...] (stage 1, per stage-1 '
+                                   'configuration), .../<row> (stage 2)'):
     "The arguments every study command has: dataset, preset, where its rows are trained, its results file."
     a.add_argument('--dataset', choices=list(DATASETS), default='cmnist')
     a.add_argument('--preset', choices=list(PRESETS), default='quick')
     a.add_argument('--root', default=root, help=f'where the rows are trained ({layout})')
-    a.add_argument('--out', default=None, help=f'results file (default figures/{results}_<dataset>_<preset>.json; the figure beside it)')
+    a.add_argument('--out', default=None,
+                   help=f'results file (default figures/{results}_<dataset>_<preset>.json; the figure beside it)')
     a.add_argument('--set', nargs='*', action='extend', metavar='KEY=VALUE',
-                   help='override configuration fields in every row, e.g. --set data_options=\'{"source": "procedural"}\'')
+                   help='override configuration fields in every row, e.g. --set data_options=\'{"source": '
+                        '"procedural"}\'')
 
 # %% ../nbs/90_cli.ipynb #95d5b030
 def add_baseline_command(commands):
     "Add the `baseline` subcommand to the subparsers `commands`."
-    b = commands.add_parser('baseline', help="a baseline (the paper's Table 4 VAE, or a DiME shared stage) trained and probed like our runs: a row of one results file")
+    b = commands.add_parser('baseline',
+                            help="a baseline (the paper's Table 4 VAE, or a DiME shared stage) trained and probed like "
+                                 "our runs: a row of one results file")
     b.add_argument('--method', choices=list(BASELINES), required=True)
     b.add_argument('--dataset', choices=list(DATASETS), default='cmnist')
     b.add_argument('--preset', choices=list(PRESETS), default='quick')
     b.add_argument('--seed', type=int, default=0, help='training seed (a row per method and seed)')
-    b.add_argument('--root', default='runs/baselines', help='where it is trained (<root>/<dataset>_<preset>/<method>_seed<seed>)')
-    b.add_argument('--out', default=None, help='results file (default figures/baselines_<dataset>_<preset>.json; the figure beside it)')
-    b.add_argument('--set', nargs='*', action='extend', metavar='KEY=VALUE', help='override configuration fields (kept in the row)')
-    b.set_defaults(func=lambda args: baseline(args.method, args.dataset, args.preset, args.root, args.out, parse_overrides(args.set), args.seed))
+    b.add_argument('--root', default='runs/baselines',
+                   help='where it is trained (<root>/<dataset>_<preset>/<method>_seed<seed>)')
+    b.add_argument('--out', default=None,
+                   help='results file (default figures/baselines_<dataset>_<preset>.json; the figure beside it)')
+    b.add_argument('--set', nargs='*', action='extend', metavar='KEY=VALUE',
+                   help='override configuration fields (kept in the row)')
+    b.set_defaults(func=lambda args: baseline(args.method, args.dataset, args.preset, args.root, args.out,
+                                              parse_overrides(args.set), args.seed))
 
 # %% ../nbs/90_cli.ipynb #af8ef288
 def add_summary_command(commands):
     "Add the `summary` subcommand to the subparsers `commands`."
-    s = commands.add_parser('summary', help='every method (ours with each independence term, the baselines) at several training seeds: one table, one figure')
-    add_study_arguments(s, 'summary', 'runs/summary', '<root>/<dataset>_<preset>_seed<seed>/<method>, stage 1 of our methods in .../stage1')
+    s = commands.add_parser('summary',
+                            help='every method (ours with each independence term, the baselines) at several training '
+                                 'seeds: one table, one figure')
+    add_study_arguments(s, 'summary', 'runs/summary',
+                        '<root>/<dataset>_<preset>_seed<seed>/<method>, stage 1 of our methods in .../stage1')
     s.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2], help='training seeds (default 0 1 2)')
-    s.add_argument('--methods', nargs='+', default=None, metavar='METHOD', help=f"some of {', '.join(SUMMARY_METHODS)} (default all)")
-    s.set_defaults(func=lambda args: summary(args.dataset, args.preset, args.seeds, args.methods, args.root, args.out, common=parse_overrides(args.set)))
+    s.add_argument('--methods', nargs='+', default=None, metavar='METHOD',
+                   help=f"some of {', '.join(SUMMARY_METHODS)} (default all)")
+    s.set_defaults(func=lambda args: summary(args.dataset, args.preset, args.seeds, args.methods, args.root, args.out,
+                                             common=parse_overrides(args.set)))
 
 # %% ../nbs/90_cli.ipynb #df608ffc
 DOWNLOADS = {'mnist': download_mnist}
@@ -261,22 +294,27 @@ def add_download_command(commands):
 # %% ../nbs/90_cli.ipynb #fde638a9
 def parser()->argparse.ArgumentParser:
     "The `disentangle-nb` argument parser."
-    p = argparse.ArgumentParser(prog='disentangle-nb', description='Disentangled representations via mutual-information estimation.')
+    p = argparse.ArgumentParser(prog='disentangle-nb',
+                                description='Disentangled representations via mutual-information estimation.')
     p.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
     commands = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
-    for add_command in (add_staircase_command, add_train_command, add_bench_command, add_demo_command, add_run_folder_commands,
-                        add_pixel_map_command, add_study_command, add_baseline_command, add_summary_command, add_download_command):
+    for add_command in (add_staircase_command, add_train_command, add_bench_command, add_demo_command,
+                        add_run_folder_commands, add_pixel_map_command, add_study_command, add_baseline_command,
+                        add_summary_command,
+                        add_download_command):
         add_command(commands)
-    for command in commands.choices.values(): command.add_argument('--debug', action='store_true', help='on an error, show its traceback too')
+    for command in commands.choices.values(): command.add_argument('--debug', action='store_true',
+                                                                   help='on an error, show its traceback too')
     return p
 
 # %% ../nbs/90_cli.ipynb #861dcbaf
 def main(argv:list[str]|None=None):
-    "Entry point of the `disentangle-nb` console script: bad input ends it with one line (exit status 2), a non-finite term too (1)."
+    "The `disentangle-nb` console script: bad input ends it with one line (exit status 2), a non-finite term too (1)."
     p = parser()
     args = p.parse_args(argv)
     try: args.func(args)
     except (ValueError, FileNotFoundError, FileExistsError, NonFiniteTerm) as e:
         if args.debug: traceback.print_exc()
         stopped = isinstance(e, NonFiniteTerm)
-        p.exit(1 if stopped else 2, f"disentangle-nb {args.command}: {'stopped' if stopped else 'error'}: {' '.join(str(e).split())}\n")
+        p.exit(1 if stopped else 2,
+               f"disentangle-nb {args.command}: {'stopped' if stopped else 'error'}: {' '.join(str(e).split())}\n")

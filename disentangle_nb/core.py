@@ -34,21 +34,24 @@ def set_seed(seed:int, # the seed for python, numpy and torch
 # %% ../nbs/00_core.ipynb #7900fd92
 DEVICE_ENV = 'DISENTANGLE_DEVICE'
 
-def default_device(device:str|torch.device|None=None, # 'auto', 'cpu', 'cuda', 'cuda:1', ...; None reads $DISENTANGLE_DEVICE
+def default_device(device:str|torch.device|None=None, # 'auto', 'cpu', 'cuda', 'cuda:1', ...; None: $DISENTANGLE_DEVICE
                   )->torch.device:
     "The device to train on: `device` if given, else `$DISENTANGLE_DEVICE`, else CUDA when available, else CPU."
     device = device or os.environ.get(DEVICE_ENV) or 'auto'
     if str(device) == 'auto': device = 'cuda' if torch.cuda.is_available() else 'cpu'
     try: device = torch.device(device)
-    except RuntimeError: raise ValueError(f"unknown device {device!r}; valid: 'auto', 'cpu', 'cuda', 'cuda:1', ...") from None
-    if device.type == 'cuda' and not torch.cuda.is_available(): raise ValueError(f"device {str(device)!r}: torch finds no CUDA device here; use 'cpu' or 'auto'")
+    except RuntimeError:
+        raise ValueError(f"unknown device {device!r}; valid: 'auto', 'cpu', 'cuda', 'cuda:1', ...") from None
+    if device.type == 'cuda' and not torch.cuda.is_available():
+        raise ValueError(f"device {str(device)!r}: torch finds no CUDA device here; use 'cpu' or 'auto'")
     return device
 
 # %% ../nbs/00_core.ipynb #206a9c72
 def cpu_model()->str:
     "The processor's model name (Linux's /proc/cpuinfo; elsewhere what `platform` knows)."
     info = Path('/proc/cpuinfo')
-    names = [l.split(':', 1)[1].strip() for l in info.read_text().splitlines() if l.startswith('model name')] if info.exists() else []
+    names = [l.split(':', 1)[1].strip() for l in info.read_text().splitlines()
+             if l.startswith('model name')] if info.exists() else []
     return names[0] if names else (platform.processor() or platform.machine())
 
 def hardware()->str:
@@ -112,7 +115,7 @@ def interactive()->bool:
 # %% ../nbs/00_core.ipynb #89f9d11b
 with warnings.catch_warnings():
     warnings.filterwarnings('ignore', message='`torch.jit.script` is deprecated', category=FutureWarning)
-    import fastai.layers
+    import fastai.layers  # noqa: F401 (its first import warns: it is made here, the warning silenced)
 
 # %% ../nbs/00_core.ipynb #2cf709ac
 DATA_ENV = 'DISENTANGLE_DATA'
@@ -127,10 +130,11 @@ def data_root()->Path:
 def data_path(*parts:str, # path of the file or folder relative to the data root
               hint:str='', # how to obtain it (a download command, a URL)
              )->Path:
-    "The path of `parts` under `data_root()`; a `FileNotFoundError` that says where it looked and how to fix it if it is missing."
+    "The path of `parts` under `data_root()`; if missing, a `FileNotFoundError` saying where it looked, how to fix it."
     path = data_root().joinpath(*parts)
     if path.exists(): return path
-    src = f'${DATA_ENV}={os.environ[DATA_ENV]}' if os.environ.get(DATA_ENV) else f'the default data root (${DATA_ENV} is not set)'
+    src = (f'${DATA_ENV}={os.environ[DATA_ENV]}' if os.environ.get(DATA_ENV)
+           else f'the default data root (${DATA_ENV} is not set)')
     msg = (f"{'/'.join(parts)} not found: looked for {path} under {src}. "
            f"Set {DATA_ENV} to a folder that holds {'/'.join(parts)}" + (f", or {hint}" if hint else '') + '.')
     raise FileNotFoundError(msg)
@@ -151,7 +155,8 @@ def check_choice(value, # the name given
     "Return `value` if it is one of `choices`, else raise a `ValueError` that lists them (and the close matches first)."
     if value in choices: return value
     close = difflib.get_close_matches(str(value), list(map(str, choices)), n=3)
-    raise ValueError(f"unknown {what} {value!r}; " + (f"did you mean {' or '.join(map(repr, close))}? " if close else '')
+    raise ValueError(f"unknown {what} {value!r}; "
+                     + (f"did you mean {' or '.join(map(repr, close))}? " if close else '')
                      + f"valid: {', '.join(map(repr, choices))}")
 
 # %% ../nbs/00_core.ipynb #34933e14
@@ -189,7 +194,8 @@ def load_numpy(path, # an `.npy` or `.npz` file
     "`np.load(path)` (without pickles); a `DataFileError` if the file is not NumPy's or cannot be read."
     with reading(path, hint):
         with open(path, 'rb') as f: magic = f.read(6)
-        if magic != b'\x93NUMPY' and not magic.startswith(b'PK'): raise ValueError(f'not a NumPy file: it starts with {magic!r}')
+        if magic != b'\x93NUMPY' and not magic.startswith(b'PK'):
+            raise ValueError(f'not a NumPy file: it starts with {magic!r}')
         return np.load(path)
 
 # %% ../nbs/00_core.ipynb #04d42258

@@ -63,7 +63,7 @@ class FactorSpec:
 
 # %% ../nbs/02_data.ipynb #c877b402
 class PairBatch(tuple):
-    "A batch of image pairs `(x, y, labels_x, labels_y)` and their integer factor labels, one column per factor of each view."
+    "A batch of image pairs `(x, y, labels_x, labels_y)`, integer factor labels with a column per factor of each view."
     def __new__(cls, x, y=None, labels_x=None, labels_y=None):
         "From the four tensors, or from one iterable of them (as fastai rebuilds batches it moves between devices)."
         return super().__new__(cls, tuple(x) if y is None else (x, y, labels_x, labels_y))
@@ -89,7 +89,7 @@ class PairDataset:
         return PairBatch(*(t[0] for t in self.pairs(torch.tensor([i], device=self.device))))
     @property
     def image_shape(self)->tuple:
-        "(C, H, W) of the images, from one pair drawn without touching the global random state (models are built from it)."
+        "(C, H, W) of the images, from one pair drawn leaving the global random state alone (models are built on it)."
         with torch.random.fork_rng(devices=[]): return tuple(self[0].x.shape)
     def rgb(self, x:torch.Tensor)->torch.Tensor:
         "Images (B, C, H, W) in [-1, 1] as (B, H, W, 3) RGB in [0, 1] for display."
@@ -107,7 +107,8 @@ class GroupSampler:
         self.groups, self.order = groups, groups.argsort(stable=True)
         self.counts = torch.bincount(groups)
         if (self.counts < 2).any():
-            raise ValueError(f'every group needs at least two members to form pairs; {(self.counts < 2).sum().item()} groups have one')
+            raise ValueError(f'every group needs at least two members to form pairs; {(self.counts < 2).sum().item()} '
+                             'groups have one')
         self.starts = self.counts.cumsum(0) - self.counts
         self.rank = torch.empty_like(groups)
         self.rank[self.order] = torch.arange(len(groups)) - self.starts[groups[self.order]]
@@ -140,7 +141,8 @@ class PairLoader:
 
     def _epoch_batches(self):
         n = len(self.ds)
-        order = torch.randperm(n, generator=self.generator, device=self.device) if self.shuffle else torch.arange(n, device=self.device)
+        order = (torch.randperm(n, generator=self.generator, device=self.device) if self.shuffle
+                 else torch.arange(n, device=self.device))
         stop = n - n % self.bs if self.drop_last else n
         return order[:stop].split(self.bs)
 
@@ -150,7 +152,8 @@ class PairLoader:
         return n // self.bs if self.drop_last else -(-n // self.bs)
 
     def __iter__(self):
-        if not self.shuffle: self.generator.manual_seed(self.seed)  # an evaluation pass yields the same pairs every time
+        # an evaluation pass yields the same pairs every time
+        if not self.shuffle: self.generator.manual_seed(self.seed)
         done = 0
         while True:
             for idx in self._epoch_batches():
@@ -168,7 +171,8 @@ class DatasetEntry:
     defaults:dict=field(default_factory=dict) # configuration values it needs before the user's overrides (e.g. e_dim)
     available:Callable=lambda: True # () -> bool: can it be built on this machine (its files in the data root)?
 
-DATASETS = {} # name -> DatasetEntry: the runs chapter's table of the project's datasets, and any `register_dataset` adds
+# name -> DatasetEntry: the runs chapter's table of the project's datasets, and any `register_dataset` adds
+DATASETS = {}
 
 def register_dataset(name:str, defaults:dict|None=None, available:Callable=lambda: True):
     "Decorator: register a pair dataset (class or function of `(split, device=None, **options)`) as `name`."
@@ -186,7 +190,8 @@ def show_pairs(ds:PairDataset, n:int=8, seed:int=0, title:str|None=None):
     for row, (imgs, labels, view) in enumerate(((b.x, b.labels_x, 'x'), (b.y, b.labels_y, 'y'))):
         for ax, img, lab in zip(axs[row], ds.rgb(imgs), labels):
             ax.imshow(img.numpy(), interpolation='nearest'); ax.set_xticks([]); ax.set_yticks([])
-            ax.set_title('\n'.join(f'{f}: {ds.spec.label_name(f, v)}' for f, v in zip(ds.spec.factors(view), lab.tolist())), fontsize=6)
+            ax.set_title('\n'.join(f'{f}: {ds.spec.label_name(f, v)}'
+                                   for f, v in zip(ds.spec.factors(view), lab.tolist())), fontsize=6)
         axs[row, 0].set_ylabel(view.upper(), rotation=0, labelpad=10)
     fig.suptitle(title or f'{type(ds).__name__}: {ds.data}', fontsize=8)
     fig.tight_layout()
@@ -204,18 +209,21 @@ def pairs_per_second(ds:PairDataset, bs:int=64, n_batches:int=200, warmup:int=10
         return n_batches * bs / (time.perf_counter() - start)
 
 # %% ../nbs/02_data.ipynb #3e090e68
-MNIST_HINT = 'download it again (`disentangle-nb download mnist`, or delete it and any command downloads it on first use)'
+MNIST_HINT = ('download it again (`disentangle-nb download mnist`, '
+              'or delete it and any command downloads it on first use)')
 
 def read_idx(path)->np.ndarray:
     "Read an IDX file (gzipped or not) into a numpy array; a truncated or malformed file raises a `DataFileError`."
     path = Path(path)
     with reading(path, MNIST_HINT):
         with (gzip.open(path, 'rb') if path.suffix == '.gz' else open(path, 'rb')) as f: raw = f.read()
-        if len(raw) < 4 or raw[:3] != bytes([0, 0, 8]): raise ValueError(f"not an IDX file of uint8 (header {raw[:4].hex() or 'empty'})")
+        if len(raw) < 4 or raw[:3] != bytes([0, 0, 8]):
+            raise ValueError(f"not an IDX file of uint8 (header {raw[:4].hex() or 'empty'})")
         ndim = raw[3]
         shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], 'big') for i in range(ndim))
         data = np.frombuffer(raw[4 + 4 * ndim:], dtype=np.uint8)
-        if len(raw) < 4 + 4 * ndim or data.size != int(np.prod(shape)): raise ValueError(f'the header says {shape}, the file holds {data.size} bytes of data')
+        if len(raw) < 4 + 4 * ndim or data.size != int(np.prod(shape)):
+            raise ValueError(f'the header says {shape}, the file holds {data.size} bytes of data')
         return data.reshape(shape)
 
 # %% ../nbs/02_data.ipynb #31df1a73
@@ -238,13 +246,17 @@ def download_mnist()->Path:
     created = not folder.exists()
     echo(f'downloading MNIST with torchvision into {folder} (11 MB, once)')
     try:
-        with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()): MNIST(folder, download=True)  # its lines and bars
+        # its lines and bars
+        with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()): MNIST(folder, download=True)
     except (OSError, RuntimeError) as e:
         why = [l for l in str(e).splitlines() if l.strip()][-1]
-        if created: shutil.rmtree(folder, ignore_errors=True)  # an empty mnist/ would tell `have_data` the files are there
+        # an empty mnist/ would tell `have_data` the files are there
+        if created: shutil.rmtree(folder, ignore_errors=True)
         raise FileNotFoundError(
-            f"MNIST is not in {folder} and could not be downloaded ({why}). Put {', '.join(s + '.gz' for s in MNIST_STEMS.values())} "
-            f"there, or set {DATA_ENV} to a folder whose mnist/ holds them, or run `disentangle-nb download mnist` when online.") from None
+            f"MNIST is not in {folder} and could not be downloaded ({why}). Put "
+            f"{', '.join(s + '.gz' for s in MNIST_STEMS.values())} "
+            f"there, or set {DATA_ENV} to a folder whose mnist/ holds them, or run `disentangle-nb download mnist` "
+            "when online.") from None
     return folder
 
 # %% ../nbs/02_data.ipynb #13d7046b
@@ -252,7 +264,8 @@ def load_mnist(split:str='train'):
     "MNIST images `(N, 28, 28)` uint8 and labels `(N,)` of `split` as tensors, and a description of the files used."
     if not all(find_mnist_file(split, kind) for kind in ('images', 'labels')): download_mnist()
     images, labels = (find_mnist_file(split, kind) for kind in ('images', 'labels'))
-    source = f"real MNIST {split} set ({images.name}{', within 1 grey level of the original' if 'APPROX' in images.name else ''})"
+    source = (f"real MNIST {split} set ({images.name}"
+              f"{', within 1 grey level of the original' if 'APPROX' in images.name else ''})")
     return torch.from_numpy(read_idx(images).copy()), torch.from_numpy(read_idx(labels).copy()).long(), source
 
 # %% ../nbs/02_data.ipynb #4eb14c55
@@ -279,7 +292,8 @@ class ColoredMNIST(PairDataset):
     n_valid = 5000
 
     def __init__(self, split:str='train', pairing:str='instance', device=None):
-        self.split, self.pairing = check_choice(split, self.splits, 'split'), check_choice(pairing, self.pairings, 'pairing')
+        self.split, self.pairing = (check_choice(split, self.splits, 'split'),
+                                    check_choice(pairing, self.pairings, 'pairing'))
         self.device = default_device(device)
         images, labels, source = load_mnist('test' if split == 'test' else 'train')
         if split != 'test':
@@ -299,4 +313,5 @@ class ColoredMNIST(PairDataset):
         bg_rgb, fg_rgb = (self.palette[c][:, :, None, None] for c in (bg, fg))   # (B, 3, 1, 1)
         x = ix + (1 - ix) * bg_rgb  # white digit on a coloured background
         y = iy * fg_rgb             # coloured digit on black
-        return PairBatch(x * 2 - 1, y * 2 - 1, torch.stack([self.digits[idx], bg], 1), torch.stack([self.digits[partner], fg], 1))
+        return PairBatch(x * 2 - 1, y * 2 - 1, torch.stack([self.digits[idx], bg], 1),
+                         torch.stack([self.digits[partner], fg], 1))

@@ -13,18 +13,19 @@ import matplotlib.pyplot as plt
 from .core import *
 from .runs import resolve_config, train, make_dataset, load_run, read_history
 from .probes import PROTOCOLS, PROBE_SEEDS, CAPACITY_CURVE, ProbeTable, plot_probe_capacity, mean_sd
-from .evaluation import (PAPER_TABLES, EVALUATIONS, register_evaluation, ProbeCallback, evaluate_run,
+from .evaluation import (PAPER_TABLES, EVALUATIONS, Evaluation, ProbeCallback, evaluate_run,
                                        write_probe_results, write_results, results_head, run_preset, run_iterations,
                                        plot_disentanglement)
-from . import metrics  # registers its evaluation
+from .metrics import (METRICS, metrics_evaluation, metrics_lines, independence_evaluation,
+                                    independence_lines)
 from .retrieval import Gallery, knn_accuracy, format_knn_table, show_retrieval, show_recombination
 
 # %% auto #0
-__all__ = ['QUICK_NOTE', 'SHORT_EVALUATIONS', 'REPORT_PROBE_SEEDS', 'RUN_FIGURES', 'retrieval_figures', 'training_figures',
-           'write_run_results', 'training_seconds', 'provenance', 'summary_lines', 'probe_lines', 'beside_lines',
-           'figure_lines', 'retrieval_lines', 'time_line', 'provenance_lines', 'retrieval_section', 'report_text',
-           'report', 'report_probe_seeds', 'publication', 'publish_figures', 'demo', 'seeds_table', 'seeds_metrics',
-           'write_seeds_results', 'repeat']
+__all__ = ['QUICK_NOTE', 'REPORT_EVALUATIONS', 'SHORT_EVALUATIONS', 'REPORT_PROBE_SEEDS', 'RUN_FIGURES', 'retrieval_figures',
+           'training_figures', 'write_run_results', 'training_seconds', 'provenance', 'summary_lines', 'probe_lines',
+           'beside_lines', 'figure_lines', 'retrieval_lines', 'time_line', 'provenance_lines', 'retrieval_section',
+           'report_text', 'report', 'report_probe_seeds', 'publication', 'publish_figures', 'demo', 'seeds_table',
+           'seeds_metrics', 'write_seeds_results', 'repeat']
 
 # %% ../nbs/09_demo.ipynb #e68c2510
 def _save(fig, path)->str:
@@ -54,7 +55,8 @@ def retrieval_figures(run, loaded, # the run folder, and `load_run(run)`
 # %% ../nbs/09_demo.ipynb #5b3001f1
 def training_figures(run, table, # the run folder, and its `ProbeTable` (None: no labels)
                     )->list:
-    "Draw `disentanglement.png` (if the run has `probes.csv`) and `probe_capacity.png` (if `table` has the capacity protocols) in the run folder; the names drawn."
+    ("Draw `disentanglement.png` (if the run has `probes.csv`) and `probe_capacity.png` (if `table` has the capacity "
+     "protocols) in the run folder; the names drawn.")
     run, drawn = Path(run), []
     if (run/'probes.csv').exists(): drawn.append(_save(plot_disentanglement(run), run/'disentanglement.png'))
     if table is not None and set(CAPACITY_CURVE.values()) <= set(table.seed_accuracies):
@@ -78,11 +80,12 @@ def write_run_results(run, cfg, table, # the run folder, its configuration and i
 def training_seconds(run)->dict:
     "The wall time of each stage of a run, from its history (seconds at its last logged epoch)."
     rows = read_history(Path(run)/'history.csv') if (Path(run)/'history.csv').exists() else []
-    return {stage: max(float(r['seconds']) for r in rows if r['stage'] == stage) for stage in dict.fromkeys(r['stage'] for r in rows)}
+    return {stage: max(float(r['seconds']) for r in rows if r['stage'] == stage)
+            for stage in dict.fromkeys(r['stage'] for r in rows)}
 
 def provenance(run, cfg, probe_seeds, # the run folder, its configuration, the probe seeds of its table
                evaluation_seconds:dict)->dict:
-    "What produced a run's results: the code, the whole configuration, the seeds, the hardware and the time of each phase."
+    "What produced a run's results: the code, the whole configuration, the seeds, the hardware, each phase's time."
     return {'code': code_version(), 'config': asdict(cfg), 'training_seed': cfg.seed, 'probe_seeds': list(probe_seeds),
             'hardware': hardware(), 'training_seconds': training_seconds(run), 'evaluation_seconds': evaluation_seconds}
 
@@ -92,9 +95,9 @@ QUICK_NOTE = ("The `quick` schedule is short: what is left of the exclusive fact
               "results, `figures/cmnist_long_probes.json`, still show both leaks), and no committed run of the `paper` "
               "preset, the paper's own schedule, says whether that one does.")
 
-def summary_lines(run, cfg, table, results:dict, # the run folder, its configuration, `ProbeTable` and results file content
+def summary_lines(run, cfg, table, results:dict, # run folder, configuration, `ProbeTable` and results file content
                   seconds:float)->list:
-    "The head of the report: the run, its data, hardware, iterations and total time, and what S_X and E_X read (if probed)."
+    "The report's head: the run, its data, hardware, iterations and total time, and what S_X and E_X read (if probed)."
     preset = run_preset(cfg)
     head = [f'# Run `{Path(run).name}`: {cfg.dataset}, preset `{preset}`', '', f"Data: {results['data']}.", '',
             f"Hardware: {results['hardware']}. Iterations: {results['iterations']}. Total time: {seconds:.0f} s.", '']
@@ -103,22 +106,25 @@ def summary_lines(run, cfg, table, results:dict, # the run folder, its configura
     shared_factor, exclusive_factor = spec.shared[0], spec.exclusive_x[0]
     def chance(factor): return f'chance {1 / spec.n_classes[factor]:.1%}'
     def reads(rep, factor): return f"{accuracy[rep][factor]['mean']:.1%}"
-    return [*head, f"S_X reads {shared_factor} at {reads('S_X', shared_factor)} and {exclusive_factor} at {reads('S_X', exclusive_factor)} "
-            f"({chance(exclusive_factor)}); E_X reads {exclusive_factor} at {reads('E_X', exclusive_factor)} and {shared_factor} at "
-            f"{reads('E_X', shared_factor)} ({chance(shared_factor)}); probe of our protocol (hidden width 64, standardised features), "
+    return [*head,
+            f"S_X reads {shared_factor} at {reads('S_X', shared_factor)} and {exclusive_factor} at "
+            f"{reads('S_X', exclusive_factor)} ({chance(exclusive_factor)}); E_X reads {exclusive_factor} at "
+            f"{reads('E_X', exclusive_factor)} and {shared_factor} at {reads('E_X', shared_factor)} "
+            f"({chance(shared_factor)}); probe of our protocol (hidden width 64, standardised features), "
             f"mean of {results['probe_seeds']} probe seeds.",
             *(['', QUICK_NOTE] if preset == 'quick' else []), '']
 
 # %% ../nbs/09_demo.ipynb #c564f7c5
 def probe_lines(cfg, table)->list:
-    "The probe section of the report: a run's `ProbeTable` in the paper's layout, beside the paper's numbers for its dataset if any."
+    "The probe section: a run's `ProbeTable` in the paper's layout, beside the paper's numbers for its dataset if any."
     if table is None:
         skipped = ', '.join(name for name, evaluation in EVALUATIONS.items() if evaluation.labels)
         return ['## Probes', '', f'Skipped: {cfg.dataset} has no factor labels to probe for (nor for the evaluations '
                                  f'that need them: {skipped}); what follows needs none.', '']
     note = (["The column *reported* holds the paper's own numbers (arXiv:1912.03915v1: its schedule, its probe); "
              "*paper* is this run probed under the paper's protocol.", ''] if cfg.dataset in PAPER_TABLES else [])
-    return ['## Probes', '', *note, '```', table.format_paper_layout(reference=PAPER_TABLES.get(cfg.dataset)), '```', '']
+    return ['## Probes', '', *note, '```', table.format_paper_layout(reference=PAPER_TABLES.get(cfg.dataset)),
+            '```', '']
 
 # %% ../nbs/09_demo.ipynb #7c2a9e51
 def _measured_on(results:dict)->str:
@@ -145,8 +151,10 @@ def beside_lines(results:dict, kept:dict, # this run's results, and the results 
 def figure_lines(run)->list:
     "The sections of the figures of training in the run folder: the disentanglement curve, the probe capacity."
     run, lines = Path(run), []
-    if (run/'disentanglement.png').exists(): lines += ['## Disentanglement during training', '', '![disentanglement](disentanglement.png)', '']
-    if (run/'probe_capacity.png').exists(): lines += ['## Probe capacity', '', '![probe capacity](probe_capacity.png)', '']
+    if (run/'disentanglement.png').exists():
+        lines += ['## Disentanglement during training', '', '![disentanglement](disentanglement.png)', '']
+    if (run/'probe_capacity.png').exists():
+        lines += ['## Probe capacity', '', '![probe capacity](probe_capacity.png)', '']
     return lines
 
 def retrieval_lines(retrieval:dict)->list:
@@ -157,25 +165,34 @@ def retrieval_lines(retrieval:dict)->list:
 
 def time_line(made:dict)->str:
     "Training time against evaluation time, phase by phase, from a results file's provenance."
-    def seconds(phases:dict)->str: return f"{sum(phases.values()):.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in phases.items())})"
+    def seconds(phases:dict)->str:
+        return f"{sum(phases.values()):.0f} s ({', '.join(f'{k} {v:.0f} s' for k, v in phases.items())})"
     return f"Training {seconds(made['training_seconds'])}; evaluation {seconds(made['evaluation_seconds'])}"
 
 def provenance_lines(results:dict)->list:
     "The last section of the report, from the results file's provenance."
     made = results['provenance']
     code = made['code']
-    commit = f"commit {code['commit'][:10]}{' with modified files' if code['modified'] else ''}" if code['commit'] else 'no git commit'
-    return ['## Provenance', '', f"disentangle-nb {code['package']}, {commit}; {made['hardware']}; training seed {made['training_seed']}, "
+    commit = (f"commit {code['commit'][:10]}{' with modified files' if code['modified'] else ''}" if code['commit']
+              else 'no git commit')
+    return ['## Provenance', '',
+            f"disentangle-nb {code['package']}, {commit}; {made['hardware']}; training seed {made['training_seed']}, "
             f"probe seeds {', '.join(map(str, made['probe_seeds'])) or 'none'}.", '', time_line(made) + '.', '',
             'Configuration:', '', '```', json.dumps(made['config']), '```', '']
 
 # %% ../nbs/09_demo.ipynb #3392d156
-@register_evaluation('retrieval', retrieval_lines)
 def retrieval_section(run, loaded, table, beat, n_gallery:int=10_000)->dict:
     "The retrieval evaluation of a run: `retrieval_figures` with a training gallery of `n_gallery` pairs."
     return retrieval_figures(run, loaded, n_gallery)
 
-SHORT_EVALUATIONS = dict(metrics=dict(n_train=1000, n_test=500), independence=dict(steps=100, n_train=1000, n_test=500, n_dcor=200),
+REPORT_EVALUATIONS = { # the report's sections after the probes, in order
+    'metrics': Evaluation(metrics_evaluation, metrics_lines, results=True, labels=True),
+    'independence': Evaluation(independence_evaluation, independence_lines, results=True),
+    'retrieval': Evaluation(retrieval_section, retrieval_lines)}
+EVALUATIONS.update(REPORT_EVALUATIONS)
+
+SHORT_EVALUATIONS = dict(metrics=dict(n_train=1000, n_test=500),
+                         independence=dict(steps=100, n_train=1000, n_test=500, n_dcor=200),
                          retrieval=dict(n_gallery=1000))
 
 # %% ../nbs/09_demo.ipynb #f4b6d702
@@ -186,7 +203,8 @@ def report_text(run, cfg, table, results:dict, seconds:float,
     "The text of `report.md`: summary, probes (and results beside them), figures of training, evaluations, provenance."
     return '\n'.join([*summary_lines(run, cfg, table, results, seconds), *probe_lines(cfg, table),
                       *(beside_lines(results, beside[1], beside[0]) if beside else []), *figure_lines(run),
-                      *(line for name, m in measured.items() for line in EVALUATIONS[name].lines(m)), *provenance_lines(results)])
+                      *(line for name, m in measured.items() for line in EVALUATIONS[name].lines(m)),
+                      *provenance_lines(results)])
 
 # %% ../nbs/09_demo.ipynb #62417512
 def report(run, results:str|Path|None=None, # where to write the results file; default `<run>/probes.json`
@@ -250,7 +268,7 @@ def publish_figures(run, prefix:str, fig_dir='figures')->list:
 def demo(run='runs/demo', dataset:str='cmnist', preset:str='quick', seed:int=0, device=None,
          results_dir='figures', # where its results file is published, unless a different one is there (`publication`)
          probe_every:int=250, overrides:dict|None=None, progress:bool=True,
-         protocols:dict=PROTOCOLS, seeds=None, # probe protocols and seeds of the report (None: `report_probe_seeds(preset)`)
+         protocols:dict=PROTOCOLS, seeds=None, # report probe protocols and seeds (None: `report_probe_seeds(preset)`)
          cbs:list|None=None, # more fastai callbacks for both stages (e.g. `Snapshots`)
          out=echo, # where the lines of progress of the evaluation go
          replace:bool=False, # publish over a different results file already in `results_dir`
@@ -276,26 +294,30 @@ def seeds_table(results:list)->ProbeTable:
     tables = [ProbeTable.from_results(r) for r in results]
     first = tables[0]
     layout = {p: {r: list(fs) for r, fs in reps.items()} for p, reps in first.seed_accuracies.items()}
-    accs = {p: {r: {f: [t.accuracy(p)[r][f]['mean'] for t in tables] for f in fs} for r, fs in reps.items()} for p, reps in layout.items()}
-    fits = {p: {r: {f: [fit for t in tables for fit in t.fits.get(p, {}).get(r, {}).get(f, [])] for f in fs} for r, fs in reps.items()}
+    accs = {p: {r: {f: [t.accuracy(p)[r][f]['mean'] for t in tables] for f in fs} for r, fs in reps.items()}
             for p, reps in layout.items()}
-    return ProbeTable(first.spec, accs, first.data, {p: round(sum(t.seconds[p] for t in tables), 1) for p in layout}, fits,
-                      over=f'training seeds, each the mean of {first.n_seeds} probe seeds')
+    fits = {p: {r: {f: [fit for t in tables for fit in t.fits.get(p, {}).get(r, {}).get(f, [])] for f in fs}
+                for r, fs in reps.items()}
+            for p, reps in layout.items()}
+    return ProbeTable(first.spec, accs, first.data, {p: round(sum(t.seconds[p] for t in tables), 1) for p in layout},
+                      fits, over=f'training seeds, each the mean of {first.n_seeds} probe seeds')
 
 # %% ../nbs/09_demo.ipynb #cec219fb
 def seeds_metrics(results:list)->dict:
     "{code: {metric: {'mean', 'sd'}}} over the runs' results files (the scores every run has)."
     codes = [r['evaluations']['metrics']['codes'] for r in results if 'metrics' in r.get('evaluations', {})]
     if not codes: return {}
-    return {c: {m: mean_sd([run[c][m] for run in codes]) for m in metrics.METRICS if all(run[c][m] is not None for run in codes)}
+    return {c: {m: mean_sd([run[c][m] for run in codes]) for m in METRICS
+                if all(run[c][m] is not None for run in codes)}
             for c in codes[0]}
 
 def write_seeds_results(results:list, path, dataset:str, preset:str)->dict:
     "Write the results file over training seeds of the runs' `results` to `path`; returns it as read back."
     extra = {'training_seeds': [r['provenance']['training_seed'] for r in results], 'metrics': seeds_metrics(results),
-             'run_seconds': [r['seconds_total'] for r in results], 'provenance': {'code': results[0]['provenance']['code']}}
-    return write_probe_results(seeds_table(results), path, dataset, preset, results[0]['iterations'], results[0]['hardware'],
-                               sum(r['seconds_total'] for r in results), extra)
+             'run_seconds': [r['seconds_total'] for r in results],
+             'provenance': {'code': results[0]['provenance']['code']}}
+    return write_probe_results(seeds_table(results), path, dataset, preset, results[0]['iterations'],
+                               results[0]['hardware'], sum(r['seconds_total'] for r in results), extra)
 
 # %% ../nbs/09_demo.ipynb #423e36b8
 def repeat(run='runs/demo_seeds', dataset:str='cmnist', preset:str='quick', training_seeds=(0, 1, 2), device=None,
@@ -303,7 +325,7 @@ def repeat(run='runs/demo_seeds', dataset:str='cmnist', preset:str='quick', trai
            out=echo, replace:bool=False, # publish over a different results file already in `results_dir`
            **kwargs, # more arguments of `demo`
           )->Path:
-    "The main job once per training seed, then one results file and report over the training seeds; returns the report's path."
+    "The main job once per training seed, then one results file and report over the seeds; returns the report's path."
     run, results = Path(run), []
     for seed in training_seeds:
         out(f'training seed {seed}: {run}/seed_{seed}')
@@ -316,7 +338,8 @@ def repeat(run='runs/demo_seeds', dataset:str='cmnist', preset:str='quick', trai
     lines = [f'# {dataset}, preset `{preset}`, over {len(results)} training seeds', '', f'Data: {table.data}.', '',
              '```', table.format_paper_layout(reference=PAPER_TABLES.get(dataset)), '```', '',
              *(beside_lines(saved, json.loads(kept.read_text()), str(kept)) if kept else []),
-             *(f'- training seed {s}: [report](seed_{s}/report.md), {r["seconds_total"]:.0f} s' for s, r in zip(training_seeds, results)), '']
+             *(f'- training seed {s}: [report](seed_{s}/report.md), {r["seconds_total"]:.0f} s'
+               for s, r in zip(training_seeds, results)), '']
     (run/'report.md').write_text('\n'.join(lines))
     if publish: publish.parent.mkdir(parents=True, exist_ok=True); shutil.copyfile(own, publish)
     out(f"report: {run/'report.md'} (results: {own}, {_published(publish, kept)})")

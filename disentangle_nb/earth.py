@@ -52,7 +52,7 @@ def s2_file(*parts:str)->Path:
     return data_path('sentinel2', *parts, hint=S2_HINT)
 
 def read_s2(*parts:str):
-    "A file of eo-learn's example data: a `.npy` as its array, a `.json` parsed; a damaged one raises a `DataFileError`."
+    "A file of eo-learn's example data: a `.npy` as its array, a `.json` parsed; a damaged one: a `DataFileError`."
     path = s2_file(*parts)
     if path.suffix == '.npy': return load_numpy(path, S2_HINT)
     with reading(path, S2_HINT): return json.loads(path.read_text())
@@ -76,12 +76,12 @@ def load_ndvi()->torch.Tensor:
     return torch.from_numpy(read_s2('TestEOPatch', 'data', 'NDVI.npy')).permute(0, 3, 1, 2).contiguous()
 
 def ndvi_of(bands:torch.Tensor)->torch.Tensor:
-    "NDVI (T, 1, H, W) of reflectance (T, 13, H, W) in `S2_BANDS` order, as eo-learn computes it: (B08 - B04) / (B08 + B04); 0 where both are 0 (no data)."
+    "eo-learn's NDVI (T, 1, H, W) of reflectance (T, 13, H, W) (`S2_BANDS`): (B08 - B04) / (B08 + B04); 0 if both 0."
     nir, red = bands[:, S2_BANDS.index('B08')], bands[:, S2_BANDS.index('B04')]
     return torch.where(nir + red > 0, (nir - red) / (nir + red), 0.)[:, None]
 
 def load_valid()->torch.Tensor:
-    "Per date and pixel, whether it holds data and no cloud (eo-learn's IS_VALID = IS_DATA and not CLM): (68, 101, 100) bool."
+    "Per date and pixel, whether it has data, no cloud (eo-learn IS_VALID = IS_DATA and not CLM): (68, 101, 100) bool."
     return torch.from_numpy(read_s2('TestEOPatch', 'mask', 'IS_VALID.npy')[..., 0].astype(bool))
 
 # %% ../nbs/02d_earth.ipynb #ce22fc15
@@ -94,7 +94,7 @@ def lulc_map()->torch.Tensor:
 
 # %% ../nbs/02d_earth.ipynb #fbd2ed84
 def split_region(split:str, height:int=101, width:int=100, margin:int=4)->tuple:
-    "Half-open pixel box `(row0, row1, col0, col1)` of `split`: train the top half, valid the bottom-left, test the bottom-right."
+    "Half-open pixel box `(row0, row1, col0, col1)` of `split`: train top half, valid bottom-left, test bottom-right."
     check_choice(split, PairDataset.splits, 'split')
     top, left = (height - margin) // 2, (width - margin) // 2
     return {'train': (0, top, 0, width), 'valid': (top + margin, height, 0, left),
@@ -109,7 +109,7 @@ def window_mean(maps:torch.Tensor, # (N, H, W) maps (bool or numbers)
 # %% ../nbs/02d_earth.ipynb #f06ab42c
 def majority_class(labels:torch.Tensor, # (H, W) integer class map
                    k:int, n_classes:int|None=None)->torch.Tensor:
-    "The most frequent class in the k x k window at every top-left corner (ties: the lowest class): (H-k+1, W-k+1) long."
+    "The most frequent class in the k x k window at each top-left corner (ties: the lowest class): (H-k+1, W-k+1) long."
     onehot = F.one_hot(labels.long(), n_classes or int(labels.max()) + 1).permute(2, 0, 1)
     return window_mean(onehot, k).argmax(0)
 
@@ -121,7 +121,8 @@ def gather_crops(stack:torch.Tensor, # (T, C, H, W) images of one place at T dat
     n_dates, n_bands, height, width = stack.shape
     pixels = stack.permute(0, 2, 3, 1).reshape(-1, n_bands)  # (T*H*W, C): a view when `stack` is channels last
     rows = pixels.as_strided((len(pixels) - k + 1, k * n_bands), (n_bands, 1))  # row p: pixels p..p+k-1, all bands
-    first = ((t * height + r)[:, None] + torch.arange(k, device=stack.device)) * width + c[:, None]  # (B, k) first pixel of each crop row
+    # (B, k) first pixel of each crop row
+    first = ((t * height + r)[:, None] + torch.arange(k, device=stack.device)) * width + c[:, None]
     return rows.index_select(0, first.flatten()).view(len(t), k, k, n_bands).permute(0, 3, 1, 2).contiguous()
 
 # %% ../nbs/02d_earth.ipynb #6d7abbdc
@@ -167,16 +168,21 @@ MAX_REFLECTANCE = 65535 * S2_DN_SCALE # the reflectance of the largest 16-bit di
 SCENE_HINT = 'write it again from its source (eo-learn, or your GeoTIFF export)'
 
 def to_reflectance(values:np.ndarray)->tuple:
-    "Band values as float32 reflectance, and their units in words: integers are digital numbers (times `S2_DN_SCALE`), floats reflectance."
-    if values.dtype.kind in 'iu' and values.dtype.itemsize >= 2: refl, units = values.astype(np.float32) * np.float32(S2_DN_SCALE), 'integer digital numbers / 10,000'
+    "Band values as float32 reflectance, units in words: ints: digital numbers (x `S2_DN_SCALE`), floats reflectance."
+    if values.dtype.kind in 'iu' and values.dtype.itemsize >= 2:
+        refl, units = values.astype(np.float32) * np.float32(S2_DN_SCALE), 'integer digital numbers / 10,000'
     elif values.dtype.kind == 'f': refl, units = values.astype(np.float32, copy=False), 'float reflectance'
-    else: raise ValueError(f'band values of type {values.dtype} are neither reflectance (floats) nor 16-bit digital numbers (integers)')
-    if not np.isfinite(refl).all(): raise ValueError('band values hold NaN or infinity; fill them (and mark them in a cloud mask)')
+    else:
+        raise ValueError(f'band values of type {values.dtype} are neither reflectance (floats) nor 16-bit digital '
+                         'numbers (integers)')
+    if not np.isfinite(refl).all():
+        raise ValueError('band values hold NaN or infinity; fill them (and mark them in a cloud mask)')
     low, high = float(refl.min()), float(refl.max())
     too_high = values.dtype.kind == 'f' and high > MAX_REFLECTANCE  # (a 16-bit integer cannot be)
     if low < 0 or too_high:
         raise ValueError(f'{units} from {low:g} to {high:g}, outside the reflectance range [0, {MAX_REFLECTANCE:.2f}]'
-                         + ('; digital numbers stored as floats? store them as uint16, or divide them by 10,000' if too_high else ''))
+                         + ('; digital numbers stored as floats? store them as uint16, or divide them by 10,000'
+                            if too_high else ''))
     return refl, units
 
 # %% ../nbs/02d_earth.ipynb #4ec51914
@@ -184,15 +190,19 @@ GDAL_BAND_NAME = re.compile(r'<Item name="DESCRIPTION" sample="(\d+)" role="desc
 
 def read_band_tif(path, bands:tuple, # the names of the bands the file must hold, in their stored order
                   hint:str)->np.ndarray:
-    "A multi-band GeoTIFF as its stored values (H, W, C), checked to hold the C = len(bands) bands `bands` (by name where GDAL stored names)."
+    "A multi-band GeoTIFF's stored values (H, W, C), checked to hold the C `bands` (by name if GDAL stored names)."
     with reading(path, hint):
         with tifffile.TiffFile(path) as tif: values, meta = tif.asarray(), tif.pages[0].tags.valueof('GDAL_METADATA')
         n = len(bands)
-        if values.ndim == 3 and values.shape[-1] != n and values.shape[0] == n: values = np.moveaxis(values, 0, -1)  # band-interleaved
-        if values.ndim != 3 or values.shape[-1] != n: raise ValueError(f'expected {n} bands ({", ".join(bands)}) on the last or first axis; found shape {values.shape}')
+        # band-interleaved
+        if values.ndim == 3 and values.shape[-1] != n and values.shape[0] == n: values = np.moveaxis(values, 0, -1)
+        if values.ndim != 3 or values.shape[-1] != n:
+            raise ValueError(f'expected {n} bands ({", ".join(bands)}) on the last or first axis; found shape '
+                             f'{values.shape}')
         names = dict(GDAL_BAND_NAME.findall(str(meta))) if meta else {}
         stored = [names.get(str(i), '').strip().upper() for i in range(n)]
-        if any(stored) and stored != [b.upper() for b in bands]: raise ValueError(f'its bands are named {", ".join(stored)}; expected {", ".join(bands)}')
+        if any(stored) and stored != [b.upper() for b in bands]:
+            raise ValueError(f'its bands are named {", ".join(stored)}; expected {", ".join(bands)}')
     return values
 
 # %% ../nbs/02d_earth.ipynb #940ed8da
@@ -203,7 +213,8 @@ def tif_date(path)->str:
     for y, m, d in DATE_IN_NAME.findall(Path(path).stem):
         try: return datetime.date(int(y), int(m), int(d)).isoformat()
         except ValueError: pass
-    raise ValueError(f'{Path(path).name} has no date in its name; name each file of a GeoTIFF series by its date, as 2017-05-01.tif or ..._20170501_....tif')
+    raise ValueError(f'{Path(path).name} has no date in its name; name each file of a GeoTIFF series by its date, as '
+                     '2017-05-01.tif or ..._20170501_....tif')
 
 # %% ../nbs/02d_earth.ipynb #c32eeac4
 @dataclass
@@ -216,7 +227,7 @@ class Scene:
     source:str # what the scene is, for a dataset's `data`
 
 def example_scene(variant:str='all')->Scene:
-    "eo-learn's example scene: the five reference dates with all 13 bands, or for variant 'ndvi' the 68-date NDVI series."
+    "eo-learn's example scene: the five reference dates with all 13 bands, or for variant 'ndvi' the 68-date NDVI."
     images, dates = (load_ndvi(), s2_dates()) if variant == 'ndvi' else (load_reference_scenes(), list(REFERENCE_DATES))
     return Scene(images, dates, load_valid()[:len(dates)], lulc_map(),
                  f'real Sentinel-2 L1C scene (eo-learn example, {images.shape[2]}x{images.shape[3]} px at 10 m)')
@@ -227,38 +238,46 @@ def _eopatch_array(path:Path, shape:tuple)->np.ndarray:
     values = load_numpy(path, SCENE_HINT)
     with reading(path, SCENE_HINT):
         if values.ndim != len(shape) or any(s is not None and v != s for v, s in zip(values.shape, shape)):
-            raise ValueError(f"expected shape ({', '.join('any' if s is None else str(s) for s in shape)}); found {values.shape}")
+            raise ValueError(f"expected shape ({', '.join('any' if s is None else str(s) for s in shape)}); found "
+                             f"{values.shape}")
     return values
 
 def read_eopatch(folder)->Scene:
-    "The eo-learn EOPatch `folder` as a `Scene`: data/BANDS-S2-L1C.npy, timestamps.json, and mask/CLM.npy and mask_timeless/LULC.npy if present."
+    "EOPatch `folder` as a `Scene`: data/BANDS-S2-L1C.npy, timestamps.json, any mask/CLM.npy, mask_timeless/LULC.npy."
     folder = Path(folder)
-    bands_path, stamps, clm_path, lulc_path = (folder/p for p in ('data/BANDS-S2-L1C.npy', 'timestamps.json', 'mask/CLM.npy', 'mask_timeless/LULC.npy'))
-    for path, what in ((bands_path, 'the 13 L1C bands (T, H, W, 13)'), (stamps, 'its dates as a JSON list of ISO dates')):
+    bands_path, stamps, clm_path, lulc_path = (folder/p for p in ('data/BANDS-S2-L1C.npy', 'timestamps.json',
+                                                                  'mask/CLM.npy', 'mask_timeless/LULC.npy'))
+    for path, what in ((bands_path, 'the 13 L1C bands (T, H, W, 13)'),
+                       (stamps, 'its dates as a JSON list of ISO dates')):
         if not path.exists(): raise FileNotFoundError(f'{path} not found: an EOPatch scene needs {what}')
-    with reading(stamps, SCENE_HINT): dates = [datetime.date.fromisoformat(str(t)[:10]).isoformat() for t in json.loads(stamps.read_text())]
+    with reading(stamps, SCENE_HINT): dates = [datetime.date.fromisoformat(str(t)[:10]).isoformat()
+                                               for t in json.loads(stamps.read_text())]
     bands = _eopatch_array(bands_path, (len(dates), None, None, len(S2_BANDS)))
     with reading(bands_path, SCENE_HINT): refl, units = to_reflectance(bands)
     n, height, width, _ = bands.shape
     clm = _eopatch_array(clm_path, (n, height, width, 1))[..., 0] if clm_path.exists() else None
     lulc = _eopatch_array(lulc_path, (height, width, 1))[..., 0].astype(np.int64) if lulc_path.exists() else None
     if lulc is not None and not 0 <= lulc.min() <= lulc.max() < len(LULC_CLASSES):
-        raise DataFileError(lulc_path, f'land-cover classes from {lulc.min()} to {lulc.max()}; expected classes of LULC_CLASSES, 0 to {len(LULC_CLASSES) - 1}', SCENE_HINT)
+        raise DataFileError(lulc_path,
+                            f'land-cover classes from {lulc.min()} to {lulc.max()}; expected classes of LULC_CLASSES, '
+                            f'0 to {len(LULC_CLASSES) - 1}', SCENE_HINT)
     return Scene(torch.from_numpy(refl).permute(0, 3, 1, 2).contiguous(), dates,
                  torch.ones(n, height, width, dtype=torch.bool) if clm is None else torch.from_numpy(clm == 0),
                  None if lulc is None else torch.from_numpy(lulc),
                  f"own Sentinel-2 scene {folder} (eo-learn EOPatch, {height}x{width} px, {units}, "
-                 f"{'cloud mask CLM' if clm is not None else 'no cloud mask'}{', land cover LULC' if lulc is not None else ''})")
+                 f"{'cloud mask CLM' if clm is not None else 'no cloud mask'}"
+                 f"{', land cover LULC' if lulc is not None else ''})")
 
 # %% ../nbs/02d_earth.ipynb #e054def1
-def write_eopatch(folder, bands:np.ndarray, # (T, H, W, 13) float32 reflectance or uint16 digital numbers, in `S2_BANDS` order
+def write_eopatch(folder, bands:np.ndarray, # (T, H, W, 13) float32 reflectance or uint16 digital numbers, `S2_BANDS`
                   dates:list, # T dates (or times) in ISO format
                   clm:np.ndarray|None=None, # (T, H, W) cloud mask, true where cloudy
                   lulc:np.ndarray|None=None, # (H, W) land-cover classes of `LULC_CLASSES`
                  )->Path:
     "Write a time series as an EOPatch folder that `read_eopatch` reads; the folder."
     folder = Path(folder)
-    arrays = {'data/BANDS-S2-L1C.npy': bands, 'mask/CLM.npy': None if clm is None else np.asarray(clm, np.uint8)[..., None],
+    arrays = {'data/BANDS-S2-L1C.npy': bands,
+              'mask/CLM.npy': None if clm is None else np.asarray(clm, np.uint8)[..., None],
               'mask_timeless/LULC.npy': None if lulc is None else np.asarray(lulc, np.uint16)[..., None]}
     for part, values in arrays.items():
         if values is not None: (folder/part).parent.mkdir(parents=True, exist_ok=True); np.save(folder/part, values)
@@ -267,45 +286,58 @@ def write_eopatch(folder, bands:np.ndarray, # (T, H, W, 13) float32 reflectance 
 
 # %% ../nbs/02d_earth.ipynb #07ba6119
 def read_tif_series(folder)->Scene:
-    "A folder of per-date 13-band GeoTIFFs (`S2_BANDS` order, the date in each file's name) as a `Scene` in date order, with no cloud mask."
+    "Folder of per-date 13-band GeoTIFFs (`S2_BANDS` order, dated names) as a `Scene` in date order, no cloud mask."
     folder = Path(folder)
     dated = sorted((tif_date(p), p) for p in folder.iterdir() if p.suffix.lower() in ('.tif', '.tiff'))
     twice = [(a, b) for (da, a), (db, b) in zip(dated, dated[1:]) if da == db]
-    if twice: raise ValueError(f'{twice[0][0].name} and {twice[0][1].name} in {folder} have the same date; keep one file per date')
+    if twice:
+        raise ValueError(f'{twice[0][0].name} and {twice[0][1].name} in {folder} have the same date; keep one file per '
+                         'date')
     images, units = [], set()
     for _, path in dated:
         values = read_band_tif(path, S2_BANDS, SCENE_HINT)
         with reading(path, SCENE_HINT):
             refl, unit = to_reflectance(values)
-            if images and refl.shape != images[0].shape: raise ValueError(f'{refl.shape[0]}x{refl.shape[1]} px, while {dated[0][1].name} is {images[0].shape[0]}x{images[0].shape[1]}')
+            if images and refl.shape != images[0].shape:
+                raise ValueError(f'{refl.shape[0]}x{refl.shape[1]} px, while {dated[0][1].name} is '
+                                 f'{images[0].shape[0]}x{images[0].shape[1]}')
         images.append(refl); units.add(unit)
     n, (height, width) = len(images), images[0].shape[:2]
-    return Scene(torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).contiguous(), [d for d, _ in dated], torch.ones(n, height, width, dtype=torch.bool),
-                 None, f"own Sentinel-2 scene {folder} ({n} GeoTIFFs, {height}x{width} px, {' and '.join(sorted(units))}, no cloud mask)")
+    return Scene(torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).contiguous(), [d for d, _ in dated],
+                 torch.ones(n, height, width, dtype=torch.bool), None,
+                 f"own Sentinel-2 scene {folder} ({n} GeoTIFFs, {height}x{width} px, {' and '.join(sorted(units))}, no "
+                 "cloud mask)")
 
 # %% ../nbs/02d_earth.ipynb #7e040f94
 def read_scene(path)->Scene:
     "The user's own scene at `path`: an eo-learn EOPatch folder, or a folder of per-date GeoTIFFs."
     path = Path(path).expanduser()
-    if not path.is_dir(): raise FileNotFoundError(f'scene folder {path} not found; give an eo-learn EOPatch folder or a folder of per-date 13-band GeoTIFFs')
+    if not path.is_dir():
+        raise FileNotFoundError(f'scene folder {path} not found; give an eo-learn EOPatch folder or a folder of '
+                                'per-date 13-band GeoTIFFs')
     if (path/'timestamps.json').exists() or (path/'data').is_dir(): return read_eopatch(path)
     if any(p.suffix.lower() in ('.tif', '.tiff') for p in path.iterdir()): return read_tif_series(path)
-    raise FileNotFoundError(f'{path} is neither an eo-learn EOPatch (data/BANDS-S2-L1C.npy, timestamps.json) nor a folder of per-date GeoTIFFs')
+    raise FileNotFoundError(f'{path} is neither an eo-learn EOPatch (data/BANDS-S2-L1C.npy, timestamps.json) nor a '
+                            'folder of per-date GeoTIFFs')
 
 # %% ../nbs/02d_earth.ipynb #ab72dd1a
 def skip_cloudy(scene:Scene, max_cloud:float)->Scene:
-    "`scene` without its dates of a cloud fraction (over the whole scene) above `max_cloud`; its `source` says which were skipped."
+    "`scene` without dates of a cloud fraction (over the whole scene) above `max_cloud`; `source` names the skipped."
     cloud = 1 - scene.valid.float().mean((1, 2))
     keep = cloud <= max_cloud
-    if keep.sum() < 2: raise ValueError(f'{int(keep.sum())} of the {len(keep)} dates of the scene have a cloud fraction <= max_cloud={max_cloud:g}: pairs need two dates; raise max_cloud')
+    if keep.sum() < 2:
+        raise ValueError(f'{int(keep.sum())} of the {len(keep)} dates of the scene have a cloud fraction <= '
+                         f'max_cloud={max_cloud:g}: pairs need two dates; raise max_cloud')
     skipped = [f'{d} ({c:.0%} cloud)' for d, c, k in zip(scene.dates, cloud.tolist(), keep.tolist()) if not k]
-    note = f'; {len(skipped)} of {len(keep)} dates skipped, cloudier than {max_cloud:g}: {", ".join(skipped)}' if skipped else f'; no date cloudier than {max_cloud:g}'
-    return Scene(scene.images[keep], [d for d, k in zip(scene.dates, keep.tolist()) if k], scene.valid[keep], scene.lulc, scene.source + note)
+    note = (f'; {len(skipped)} of {len(keep)} dates skipped, cloudier than {max_cloud:g}: {", ".join(skipped)}'
+            if skipped else f'; no date cloudier than {max_cloud:g}')
+    return Scene(scene.images[keep], [d for d, k in zip(scene.dates, keep.tolist()) if k], scene.valid[keep],
+                 scene.lulc, scene.source + note)
 
 # %% ../nbs/02d_earth.ipynb #57b78eca
 def variant_series(images:torch.Tensor, # (T, C, H, W) a scene's images: 13 bands in `S2_BANDS` order, or NDVI (C = 1)
                    variant:str)->torch.Tensor:
-    "The series a `Sentinel2Pairs` variant trains on: the variant's bands, or NDVI (computed from the 13 bands unless the images are NDVI)."
+    "The series a `Sentinel2Pairs` variant trains on: its bands, or NDVI (from the 13 bands unless images are NDVI)."
     if variant != 'ndvi': return images[:, band_index(variant)]
     return images if images.shape[1] == 1 else ndvi_of(images)
 
@@ -316,13 +348,15 @@ class Sentinel2Pairs(PairDataset):
     default_max_cloud = {'rgb': 1.0, 'all': 1.0, 'ndvi': 0.0} # 1.0: keep every date
 
     def __init__(self, split:str='train', variant:str='rgb', k:int=32, # crop side in pixels
-                 max_cloud:float|None=None, # largest cloudy fraction of a crop at a date it is drawn at; None: the variant's default
+                 max_cloud:float|None=None, # largest cloudy fraction of a crop at a date drawn; None: variant's default
                  margin:int=4, # unused pixels between split regions
-                 scene:str|None=None, # your own series: an EOPatch folder or a folder of per-date GeoTIFFs; None: eo-learn's example
+                 scene:str|None=None, # own series: an EOPatch folder or folder of per-date GeoTIFFs; None: eo-learn's
                  device=None):
-        self.split, self.variant = check_choice(split, self.splits, 'split'), check_choice(variant, self.variants, 'variant')
+        self.split, self.variant = (check_choice(split, self.splits, 'split'),
+                                    check_choice(variant, self.variants, 'variant'))
         self.k, self.device = k, default_device(device)
-        self.max_cloud = self.default_max_cloud[variant] if max_cloud is None else check_fraction(max_cloud, 'max_cloud')
+        self.max_cloud = (self.default_max_cloud[variant] if max_cloud is None
+                          else check_fraction(max_cloud, 'max_cloud'))
         scene = example_scene(variant) if scene is None else skip_cloudy(read_scene(scene), self.max_cloud)
         stack = variant_series(scene.images, variant)
         n_dates, _, height, width = stack.shape
@@ -330,11 +364,14 @@ class Sentinel2Pairs(PairDataset):
         self.region = split_region(split, height, width, margin)
         rows, cols, clear = self._anchors(scene.valid)
         self._normalise(stack, scene.valid, margin)
-        self.corners = torch.stack([rows, cols], 1).to(self.device)                   # (N, 2) top-left corner of each anchor
-        self.clear = clear.to(self.device)                                            # (N, T) dates at which the anchor is clear
+        # (N, 2) top-left corner of each anchor
+        self.corners = torch.stack([rows, cols], 1).to(self.device)
+        # (N, T) dates at which the anchor is clear
+        self.clear = clear.to(self.device)
         self.locations = location_label(rows, cols, k, width).to(self.device)         # (N,)
         self.lulc = scene.lulc                                                        # (H, W) land cover, or None
-        self.majority = None if scene.lulc is None else majority_class(scene.lulc, k, len(LULC_CLASSES)).to(self.device)  # (H-k+1, W-k+1)
+        # (H-k+1, W-k+1)
+        self.majority = None if scene.lulc is None else majority_class(scene.lulc, k, len(LULC_CLASSES)).to(self.device)
         self.data = self._describe(scene.dates, scene.source)
 
     def __len__(self): return len(self.corners)
@@ -343,9 +380,11 @@ class Sentinel2Pairs(PairDataset):
 @patch
 def _anchors(self:Sentinel2Pairs, valid:torch.Tensor, # (T, H, W) bool, validity of each pixel at each date
             )->tuple:
-    "Top-left rows and columns (N,) of the crops in `self.region` clear at two dates or more, and their clear dates (N, T) bool."
+    "Top-left rows and columns (N,) of crops in `self.region` clear at two or more dates, and their clear dates (N, T)."
     (top, bottom, left, right), k = self.region, self.k
-    if min(bottom - top, right - left) < k: raise ValueError(f'crops of k={k} px do not fit in the {self.split} region {self.region}; use k <= {min(bottom - top, right - left)}')
+    if min(bottom - top, right - left) < k:
+        raise ValueError(f'crops of k={k} px do not fit in the {self.split} region {self.region}; use k <= '
+                         f'{min(bottom - top, right - left)}')
     clear = 1 - window_mean(valid, k) <= self.max_cloud  # (T, H-k+1, W-k+1)
     rows, cols = torch.meshgrid(torch.arange(top, bottom - k + 1), torch.arange(left, right - k + 1), indexing='ij')
     rows, cols = rows.flatten(), cols.flatten()
@@ -358,23 +397,27 @@ def _anchors(self:Sentinel2Pairs, valid:torch.Tensor, # (T, H, W) bool, validity
 def _normalise(self:Sentinel2Pairs, stack:torch.Tensor, # (T, C, H, W) the variant's series
                valid:torch.Tensor, # (T, H, W) bool validity of each pixel
                margin:int):
-    "Set `mean`, `std` (C,) of the training region and the normalised `images` (T, C, H, W), channels last on the device."
+    "Set `mean`, `std` (C,) of the training region and the normalised `images` (T, C, H, W), channels last, on device."
     n_dates, _, height, width = stack.shape
     top, bottom, left, right = split_region('train', height, width, margin)
     weight = valid if self.max_cloud < 1 else torch.ones_like(valid)
     mean, std = band_stats(stack[:, :, top:bottom, left:right], weight[:, top:bottom, left:right])
     self.mean, self.std = mean.to(self.device), std.to(self.device)
-    self.images = ((stack.to(self.device) - self.mean[:, None, None]) / self.std[:, None, None]).contiguous(memory_format=torch.channels_last)
+    self.images = ((stack.to(self.device) - self.mean[:, None, None])
+                   / self.std[:, None, None]).contiguous(memory_format=torch.channels_last)
 
 # %% ../nbs/02d_earth.ipynb #daf48db0
 @patch
 def _describe(self:Sentinel2Pairs, dates:list, source:str)->str:
-    "The dataset's `data`: the scene (`source`), the variant's bands and dates, the split's region and its number of crops."
+    "The dataset's `data`: the scene (`source`), the variant's bands and dates, the split's region and its crop count."
     n_dates = len(dates)
     top, bottom, left, right = self.region
-    what = {'rgb': 'true-colour bands B04, B03, B02', 'all': 'all 13 L1C bands', 'ndvi': 'NDVI (B08 - B04) / (B08 + B04)'}[self.variant]
-    return (f"{source}, {what}, {n_dates} dates {dates[0]} to {dates[-1]}; {self.split} region rows {top}-{bottom - 1}, "
-            f"cols {left}-{right - 1}: {len(self.corners)} crops of {self.k} px" + (f", cloud fraction <= {self.max_cloud:g}" if self.max_cloud < 1 else ''))
+    what = {'rgb': 'true-colour bands B04, B03, B02', 'all': 'all 13 L1C bands',
+            'ndvi': 'NDVI (B08 - B04) / (B08 + B04)'}[self.variant]
+    return (f"{source}, {what}, {n_dates} dates {dates[0]} to {dates[-1]}; {self.split} region rows "
+            f"{top}-{bottom - 1}, "
+            f"cols {left}-{right - 1}: {len(self.corners)} crops of {self.k} px"
+            + (f", cloud fraction <= {self.max_cloud:g}" if self.max_cloud < 1 else ''))
 
 # %% ../nbs/02d_earth.ipynb #15162930
 @patch
@@ -390,7 +433,9 @@ def pairs(self:Sentinel2Pairs, idx, generator=None):
 @patch
 def land_cover_map(self:Sentinel2Pairs)->torch.Tensor:
     "The scene's land-cover map (H, W) long, indexing `LULC_CLASSES`; a `ValueError` if the scene has none."
-    if self.lulc is None: raise ValueError(f'the scene has no land-cover map (an EOPatch holds it in mask_timeless/LULC.npy): {self.data}')
+    if self.lulc is None:
+        raise ValueError('the scene has no land-cover map (an EOPatch holds it in mask_timeless/LULC.npy): '
+                         f'{self.data}')
     return self.lulc
 
 @patch
@@ -411,29 +456,34 @@ def rgb(self:Sentinel2Pairs, x):
     "Normalised crops (B, C, k, k) as display RGB (B, k, k, 3) in [0, 1]."
     x = self.reflectance(x)
     if self.variant == 'ndvi':
-        return torch.from_numpy(plt.get_cmap('RdYlGn')(((x[:, 0].cpu() + 0.2) / 1.2).clamp(0, 1).numpy())[..., :3]).float()
+        return torch.from_numpy(plt.get_cmap('RdYlGn')(((x[:, 0].cpu() + 0.2) / 1.2).clamp(0, 1).numpy())
+                                [..., :3]).float()
     return true_color(x[:, [BAND_SETS[self.variant].index(b) for b in BAND_SETS['rgb']]])
 
 # %% ../nbs/02d_earth.ipynb #d816b15f
 @patch
 def standardise_as(self:Sentinel2Pairs, other:Sentinel2Pairs)->Sentinel2Pairs:
     "This dataset, its images standardised with the band statistics (`mean`, `std`) of `other` in place of its own."
-    self.images = ((self.reflectance(self.images) - other.mean[:, None, None]) / other.std[:, None, None]).contiguous(memory_format=torch.channels_last)
+    self.images = ((self.reflectance(self.images) - other.mean[:, None, None])
+                   / other.std[:, None, None]).contiguous(memory_format=torch.channels_last)
     self.mean, self.std = other.mean, other.std
     return self
 
 # %% ../nbs/02d_earth.ipynb #e23669fc
-EUROSAT_BANDS = ('B01', 'B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08', 'B09', 'B10', 'B11', 'B12', 'B8A') # order in the GeoTIFFs
+# order in the GeoTIFFs
+EUROSAT_BANDS = ('B01', 'B02', 'B03', 'B04', 'B05', 'B06', 'B07', 'B08', 'B09', 'B10', 'B11', 'B12', 'B8A')
 IMAGE_SUFFIXES = {'.tif': 'ms', '.tiff': 'ms', '.jpg': 'rgb', '.jpeg': 'rgb', '.png': 'rgb'}
 EUROSAT_HINT = 'download EuroSAT (github.com/phelber/EuroSAT) and unpack it there'
 
 def read_eurosat_tile(path, bands:str='all')->torch.Tensor:
-    "One EuroSAT tile as float32 (C, H, W): reflectance in `S2_BANDS` order for 13-band GeoTIFFs, [0, 1] for RGB images."
+    "One EuroSAT tile as float32 (C, H, W): reflectance in `S2_BANDS` order for 13-band GeoTIFFs, [0, 1] for RGB ones."
     path = Path(path)
     ms = IMAGE_SUFFIXES.get(path.suffix.lower()) == 'ms'
     channels = band_index(bands) if ms else check_choice(bands, ('rgb',), 'band set of an RGB image')
     if not ms:
-        with reading(path, EUROSAT_HINT): return torch.from_numpy(np.asarray(Image.open(path).convert('RGB'), dtype=np.float32) / 255).permute(2, 0, 1)
+        with reading(path, EUROSAT_HINT):
+            return torch.from_numpy(np.asarray(Image.open(path).convert('RGB'), dtype=np.float32)
+                                    / 255).permute(2, 0, 1)
     tile = read_band_tif(path, EUROSAT_BANDS, EUROSAT_HINT)[..., [EUROSAT_BANDS.index(S2_BANDS[i]) for i in channels]]
     with reading(path, EUROSAT_HINT): return torch.from_numpy(to_reflectance(tile)[0]).permute(2, 0, 1)
 
@@ -452,9 +502,13 @@ def stac_split(stac_dir, stems:list)->dict:
         items = sorted(Path(stac_dir, folder).glob('item-*.json'))
         names = [_stac_tile(p) for p in items]
         missing = [n for n in names if n not in where]
-        if missing: raise ValueError(f'{len(missing)} tiles of the STAC {folder} split are not among the tiles read (e.g. {missing[0]}); pass stac=False for a stratified split')
+        if missing:
+            raise ValueError(f'{len(missing)} tiles of the STAC {folder} split are not among the tiles read (e.g. '
+                             f'{missing[0]}); pass stac=False for a stratified split')
         splits[split] = torch.tensor(sorted(where[n] for n in names), dtype=torch.long)
-    if sum(map(len, splits.values())) != len(stems): raise ValueError(f'the STAC split at {stac_dir} names {sum(map(len, splits.values()))} of {len(stems)} tiles; pass stac=False for a stratified split')
+    if sum(map(len, splits.values())) != len(stems):
+        raise ValueError(f'the STAC split at {stac_dir} names {sum(map(len, splits.values()))} of {len(stems)} tiles; '
+                         'pass stac=False for a stratified split')
     return splits
 
 # %% ../nbs/02d_earth.ipynb #a22a4adb
@@ -466,7 +520,8 @@ def stratified_split(labels:torch.Tensor, fractions:tuple=(0.6, 0.2, 0.2), seed:
         members = torch.nonzero(labels == cls)[:, 0]
         members = members[torch.randperm(len(members), generator=generator)]
         n_train, n_valid = round(fractions[0] * len(members)), round(fractions[1] * len(members))
-        for s, chunk in zip(PairDataset.splits, members.split([n_train, n_valid, len(members) - n_train - n_valid])): parts[s].append(chunk)
+        for s, chunk in zip(PairDataset.splits, members.split([n_train, n_valid, len(members) - n_train - n_valid])):
+            parts[s].append(chunk)
     return {s: torch.cat(v).sort().values for s, v in parts.items()}
 
 # %% ../nbs/02d_earth.ipynb #3252e152
@@ -489,43 +544,51 @@ class EuroSAT:
 
 # %% ../nbs/02d_earth.ipynb #57f2cb48
 def _is_tile(path:Path)->bool: return path.suffix.lower() in IMAGE_SUFFIXES
-def _folders(folder:Path)->list: return [d for d in sorted(Path(folder).iterdir()) if d.is_dir() and not d.name.startswith(('.', '__'))]
+def _folders(folder:Path)->list: return [d for d in sorted(Path(folder).iterdir()) if d.is_dir()
+                                         and not d.name.startswith(('.', '__'))]
 
 def class_root(root)->Path:
-    "The folder of EuroSAT class folders at `root`, or below it through folders that hold a single folder (an unzip folder)."
+    "The folder of EuroSAT class folders at `root`, or below it via folders holding a single folder (an unzip folder)."
     folder = Path(root)
     while not any(_is_tile(p) for d in _folders(folder) for p in d.iterdir()):
         inside = _folders(folder)
-        if len(inside) != 1: raise FileNotFoundError(f'no EuroSAT tiles (class folders of {", ".join(IMAGE_SUFFIXES)} files) under {root}'
-                                                     + (f'; it holds {", ".join(d.name for d in inside)}: point root at one of them' if inside else ''))
+        if len(inside) != 1: raise FileNotFoundError(f'no EuroSAT tiles (class folders of {", ".join(IMAGE_SUFFIXES)} '
+                                                     f'files) under {root}'
+                                                     + (f'; it holds {", ".join(d.name for d in inside)}: point root '
+                                                        'at one of them' if inside else ''))
         folder = inside[0]
     return folder
 
 # %% ../nbs/02d_earth.ipynb #24a5b20b
 def read_tiles(paths:list, bands:str='all')->torch.Tensor:
-    "The EuroSAT tiles at `paths` as one float32 tensor (N, C, H, W), filled in place; a tile of another size than the first is an error."
+    "EuroSAT tiles at `paths` as one float32 tensor (N, C, H, W), filled in place; a tile sized unlike the first errs."
     first = read_eurosat_tile(paths[0], bands)
     images = torch.empty(len(paths), *first.shape)
     for i, path in enumerate(paths):
         tile = first if i == 0 else read_eurosat_tile(path, bands)
-        if tile.shape != first.shape: raise ValueError(f'{path} is a tile of {tuple(tile.shape)}, {paths[0]} of {tuple(first.shape)}: the tiles of a folder must have one size')
+        if tile.shape != first.shape:
+            raise ValueError(f'{path} is a tile of {tuple(tile.shape)}, {paths[0]} of {tuple(first.shape)}: the tiles '
+                             'of a folder must have one size')
         images[i] = tile
     return images
 
 # %% ../nbs/02d_earth.ipynb #1d444911
 def eurosat(root='eurosat/tif', # folder of class folders, or an unzip folder above them; relative: under the data root
             bands:str='all', # band set: 'all' or 'rgb' (RGB images: 'rgb' only)
-            stac=None, # STAC catalogue folder; None: `stac_subset` next to the class folders if present; False: stratified split
+            stac=None, # STAC catalogue folder; None: any `stac_subset` by the class folders; False: stratified split
             seed:int=0, # seed of the stratified split
            )->EuroSAT:
-    "Read EuroSAT tiles from `<root>/<Class>/<Class>_<n>.<tif|jpg|png>` (or from the class folders `class_root` finds under `root`), with their classes and split."
+    "EuroSAT tiles `<root>/<Class>/<Class>_<n>.<tif|jpg|png>` (or in folders `class_root` finds), with classes, split."
     check_choice(bands, BAND_SETS, 'band set')
     root = Path(root)
     if not root.is_absolute(): root = data_path(*root.parts, hint=EUROSAT_HINT)
-    elif not root.exists(): raise FileNotFoundError(f'EuroSAT folder {root} not found; give the folder of class folders, or a path relative to ${DATA_ENV}')
+    elif not root.exists():
+        raise FileNotFoundError(f'EuroSAT folder {root} not found; give the folder of class folders, or a path '
+                                f'relative to ${DATA_ENV}')
     root = class_root(root)
     classes = tuple(d.name for d in _folders(root) if any(map(_is_tile, d.iterdir())))
-    files = [(p, i) for i, cls in enumerate(classes) for p in sorted(Path(root, cls).iterdir(), key=lambda p: (len(p.stem), p.stem)) if _is_tile(p)]
+    files = [(p, i) for i, cls in enumerate(classes)
+             for p in sorted(Path(root, cls).iterdir(), key=lambda p: (len(p.stem), p.stem)) if _is_tile(p)]
     kinds = {IMAGE_SUFFIXES[p.suffix.lower()] for p, _ in files}
     if len(kinds) > 1: raise ValueError(f'{root} mixes 13-band GeoTIFFs and RGB images; point root at one of them')
     images = read_tiles([p for p, _ in files], bands)
@@ -534,4 +597,5 @@ def eurosat(root='eurosat/tif', # folder of class folders, or an unzip folder ab
     if stac is None: stac = root.parent/'stac_subset' if (root.parent/'stac_subset').is_dir() else False
     if stac is not False: splits, source = stac_split(stac, stems), f'STAC split of {Path(stac).name}'
     else: splits, source = stratified_split(labels, seed=seed), f'stratified 60/20/20 split by class, seed {seed}'
-    return EuroSAT(images, labels, classes, splits, BAND_SETS[bands] if kinds == {'ms'} else ('R', 'G', 'B'), [p for p, _ in files], source)
+    return EuroSAT(images, labels, classes, splits, BAND_SETS[bands] if kinds == {'ms'} else ('R', 'G', 'B'),
+                   [p for p, _ in files], source)

@@ -45,14 +45,17 @@ def gaussian_pair(n:int, # number of samples
 def _shapes(**ts): return ', '.join(f'{k} {tuple(v.shape)}' for k, v in ts.items())
 
 def check_scores(t_joint:torch.Tensor, t_marg:torch.Tensor):
-    "Raise a `ValueError` unless `t_joint` is (N,) and `t_marg` (N, K), non-empty: each anchor's joint score and its K negatives."
-    if t_joint.ndim != 1 or t_marg.ndim != 2 or t_joint.numel() == 0 or t_marg.numel() == 0 or len(t_joint) != len(t_marg):
-        raise ValueError(f'expected t_joint (N,) and t_marg (N, K) with N, K >= 1; got {_shapes(t_joint=t_joint, t_marg=t_marg)}')
+    "`ValueError` unless `t_joint` is (N,), `t_marg` (N, K), non-empty: each anchor's joint score and its K negatives."
+    if (t_joint.ndim != 1 or t_marg.ndim != 2 or t_joint.numel() == 0 or t_marg.numel() == 0
+            or len(t_joint) != len(t_marg)):
+        raise ValueError('expected t_joint (N,) and t_marg (N, K) with N, K >= 1; got '
+                         f'{_shapes(t_joint=t_joint, t_marg=t_marg)}')
 
 def check_square(scores:torch.Tensor):
     "Raise a `ValueError` unless `scores` is an N x N score matrix (positives on the diagonal), N >= 2."
     if scores.ndim != 2 or scores.shape[0] != scores.shape[1] or len(scores) < 2:
-        raise ValueError(f'expected an N x N score matrix with N >= 2 (positive pairs on the diagonal); got {_shapes(scores=scores)}')
+        raise ValueError('expected an N x N score matrix with N >= 2 (positive pairs on the diagonal); got '
+                         f'{_shapes(scores=scores)}')
 
 def logmeanexp(t:torch.Tensor)->torch.Tensor:
     "log(mean(exp(t))) over all elements, computed stably."
@@ -107,7 +110,7 @@ def jsd_nwj_mi(t_joint:torch.Tensor, t_marg:torch.Tensor)->torch.Tensor:
 
 # %% ../nbs/01_estimators.ipynb #97825ba2
 def split_scores(scores:torch.Tensor):
-    "The diagonal `(N,)` (positives) and off-diagonal `(N, N-1)` (negatives) of an N x N score matrix: the bounds' input."
+    "The diagonal `(N,)` (positives) and off-diagonal `(N, N-1)` (negatives) of an N x N score matrix: bounds' input."
     check_square(scores)
     n = len(scores)
     return scores.diagonal(), scores.flatten()[1:].view(n - 1, n + 1)[:, :-1].reshape(n, n - 1)
@@ -198,14 +201,15 @@ class CLUB(nn.Module):
 
 # %% ../nbs/01_estimators.ipynb #be4b93b0
 def fit_mi(sample:Callable, # sample(step, batch_size) -> (x, y)
-           estimator:Callable|None, # a bound of (t_joint, t_marg), e.g. `make_bound('infonce')`; None when `critic` is a `CLUB`
+           estimator:Callable|None, # a bound of (t_joint, t_marg), e.g. `make_bound('infonce')`; None: a `CLUB` critic
            critic:nn.Module, # a critic returning N x N scores, or a `CLUB`
            steps:int=1000, lr:float=5e-4, batch_size:int=64,
-           one_cycle:bool=False, # anneal the learning rate with a one-cycle schedule (for a fixed true MI); else constant
+           one_cycle:bool=False, # anneal the learning rate on a one-cycle schedule (for a fixed true MI); else constant
            show_progress:bool=False)->np.ndarray:
     "Train `critic` to maximise `estimator` (or fit a `CLUB`) and return the estimate at every step."
     is_club = isinstance(critic, CLUB)
-    if is_club == (estimator is not None): raise ValueError('pass estimator=None with a CLUB critic, and an estimator with any other critic')
+    if is_club == (estimator is not None):
+        raise ValueError('pass estimator=None with a CLUB critic, and an estimator with any other critic')
     opt = torch.optim.Adam(critic.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1) if one_cycle else None
     trace = []
@@ -225,8 +229,9 @@ def fixed_mi_sampler(dim:int, mi:float, generator:torch.Generator|None=None)->Ca
     "A `sample(step, batch_size)` for `fit_mi` that always draws `gaussian_pair`s with `mi` nats."
     return lambda step, n: gaussian_pair(n, dim, mi, generator=generator)
 
-def check_estimator(estimator, critic, mi:float=2.0, dim:int=20, steps:int=2000, lr:float=1e-3, batch_size:int=128, seed:int=0)->float:
-    "Fit `critic` with `estimator` on Gaussians with `mi` nats (one-cycle schedule) and return the mean estimate of the last 200 steps."
+def check_estimator(estimator, critic, mi:float=2.0, dim:int=20, steps:int=2000, lr:float=1e-3, batch_size:int=128,
+                    seed:int=0)->float:
+    "Fit `critic` by `estimator` on Gaussians of `mi` nats (one-cycle): mean estimate over the last 200 steps."
     set_seed(seed)
     trace = fit_mi(fixed_mi_sampler(dim, mi, torch.Generator().manual_seed(seed)), estimator, critic,
                    steps=steps, lr=lr, batch_size=batch_size, one_cycle=True)
@@ -244,7 +249,8 @@ def gaussian_gram(x:torch.Tensor, sigma:float|None=None)->torch.Tensor:
 def matrix_renyi_entropy(K:torch.Tensor, # an n x n positive semi-definite Gram matrix
                          alpha:float=1.01)->torch.Tensor:
     "Matrix-based Renyi entropy of order `alpha` (nats) of the trace-normalised Gram matrix `K`."
-    if K.ndim != 2 or K.shape[0] != K.shape[1]: raise ValueError(f'expected a square n x n Gram matrix; got {tuple(K.shape)}')
+    if K.ndim != 2 or K.shape[0] != K.shape[1]:
+        raise ValueError(f'expected a square n x n Gram matrix; got {tuple(K.shape)}')
     lam = torch.linalg.eigvalsh(K / K.trace()).clamp_min(0)
     if abs(alpha - 1) < 1e-6: return -(lam * torch.log(lam.clamp_min(1e-30))).sum()
     return torch.log((lam**alpha).sum()) / (1 - alpha)
@@ -294,7 +300,7 @@ def centred_dcor(a:torch.Tensor, b:torch.Tensor)->torch.Tensor:
     return (a * b).sum() / ((a * a).sum() * (b * b).sum()).sqrt().clamp_min(1e-30)
 
 def distance_correlation(x:torch.Tensor, y:torch.Tensor)->torch.Tensor:
-    "Bias-corrected squared distance correlation (Székely & Rizzo 2014): about 0 under independence, 1 for similar geometry."
+    "Bias-corrected squared distance correlation (Székely & Rizzo 2014): ~0 under independence, 1 for similar geometry."
     check_pair(x, y)
     if len(x) < 4: raise ValueError(f'the bias-corrected distance correlation needs n >= 4 samples; got {len(x)}')
     return centred_dcor(u_centred(torch.cdist(x, x)), u_centred(torch.cdist(y, y)))
@@ -307,7 +313,7 @@ def pearson_dependence(x:torch.Tensor, y:torch.Tensor)->torch.Tensor:
     return (sxy * sxy).sum() / ((sxx * sxx).sum() * (syy * syy).sum()).sqrt()
 
 def hsic(x:torch.Tensor, y:torch.Tensor, sigma:float|None=None)->torch.Tensor:
-    "Hilbert-Schmidt independence criterion (biased estimator) with Gaussian kernels, median heuristic when `sigma` is None."
+    "Hilbert-Schmidt independence criterion (biased estimator), Gaussian kernels, median heuristic if `sigma` is None."
     check_pair(x, y)
     k, l = gaussian_gram(x, sigma), gaussian_gram(y, sigma)
     k = k - k.mean(0, keepdim=True) - k.mean(1, keepdim=True) + k.mean()
@@ -317,7 +323,7 @@ def hsic(x:torch.Tensor, y:torch.Tensor, sigma:float|None=None)->torch.Tensor:
 STAIRCASE_BOUNDS = ('nwj', 'js-nwj', 'mine', 'infonce', 'smile') # the bounds of `BOUNDS` that estimate MI in nats
 
 def staircase_estimators(dim:int=20, critic:str='separable')->dict:
-    "Label -> a function returning a fresh (estimator, critic) pair: the `STAIRCASE_BOUNDS` and CLUB; `critic` is 'separable' or 'concat'."
+    "Label -> fresh (estimator, critic) maker: `STAIRCASE_BOUNDS` and CLUB; `critic`: 'separable' or 'concat'."
     def make_critic(): return SeparableCritic(dim, dim) if critic == 'separable' else ConcatCritic(dim, dim)
     setups = {BOUNDS[name].label: (lambda name=name: (make_bound(name), make_critic())) for name in STAIRCASE_BOUNDS}
     return {**setups, 'CLUB (upper bound)': lambda: (None, CLUB(dim, dim))}
@@ -335,7 +341,8 @@ def mi_staircase(levels=(2, 4, 6, 8, 10), # true MI of each step, nats
         g = torch.Generator().manual_seed(seed)
         estimator, model = setups[name]()
         sample = lambda step, n: gaussian_pair(n, dim, truth[step], generator=g)
-        traces[name] = fit_mi(sample, estimator, model, steps=len(truth), lr=lr, batch_size=batch_size, show_progress=show_progress)
+        traces[name] = fit_mi(sample, estimator, model, steps=len(truth), lr=lr, batch_size=batch_size,
+                              show_progress=show_progress)
     return dict(truth=truth, traces=traces, batch_size=batch_size, dim=dim, critic=critic, seed=seed)
 
 # %% ../nbs/01_estimators.ipynb #8b0c96a4
@@ -359,7 +366,8 @@ def plot_staircase(result:dict, path=None, ncols:int=3):
         ax.set_title(name, fontsize=10); ax.set_ylim(-1, top + 4)
     for ax in axs.flat[len(names):]: ax.axis('off')
     axs[0, 0].legend(fontsize=8, loc='upper left')
-    fig.suptitle(f"MI staircase: Gaussians, dim {result['dim']}, batch {result['batch_size']}, {result['critic']} critic, seed {result['seed']} (nats vs step)", fontsize=10)
+    fig.suptitle(f"MI staircase: Gaussians, dim {result['dim']}, batch {result['batch_size']}, {result['critic']} "
+                 f"critic, seed {result['seed']} (nats vs step)", fontsize=10)
     fig.tight_layout()
     if path is not None: fig.savefig(path, dpi=120)
     return fig

@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace, asdict
 from pathlib import Path
 import torch
 import matplotlib.pyplot as plt
-from fastcore.basics import patch, noop
+from fastcore.basics import patch
 with warnings.catch_warnings():  # fastai.layers applies torch.jit.script on import, which torch deprecates: one warning
     warnings.filterwarnings('ignore', r'`torch\.jit\.script` is deprecated', FutureWarning)
     from fastai.callback.core import Callback
@@ -39,18 +39,21 @@ PAPER_TABLES = { # dataset -> {column: {rep: {factor: test accuracy as a fractio
         'S_X': {'digit': 0.9448, 'background_color': 0.0822}, 'E_X': {'digit': 0.1320, 'background_color': 0.9999},
         'S_Y': {'digit': 0.9427, 'digit_color': 0.0883}, 'E_Y': {'digit': 0.1375, 'digit_color': 0.9992}}},
     'shapes3d': {'reported (Tab. 3)': {
-        'S_X': dict(floor_hue=0.0996, wall_hue=0.1008, object_hue=0.0995, scale=0.9999, shape=0.9999, orientation=0.9999),
-        'E_X': dict(floor_hue=0.9510, wall_hue=0.9979, object_hue=0.9617, scale=0.1725, shape=0.3073, orientation=0.0679)}},
+        'S_X': dict(floor_hue=0.0996, wall_hue=0.1008, object_hue=0.0995, scale=0.9999, shape=0.9999,
+                    orientation=0.9999),
+        'E_X': dict(floor_hue=0.9510, wall_hue=0.9979, object_hue=0.9617, scale=0.1725, shape=0.3073,
+                    orientation=0.0679)}},
 }
 
 # %% ../nbs/08b_evaluation.ipynb #260be86a
-RESULT_KEYS = {'ours': 'accuracy', 'wide': 'accuracy_wide', 'paper': 'accuracy_paper_protocol', 'linear': 'accuracy_linear'}
+RESULT_KEYS = {'ours': 'accuracy', 'wide': 'accuracy_wide', 'paper': 'accuracy_paper_protocol',
+               'linear': 'accuracy_linear'}
 
 def _rounded(accuracy:dict)->dict:
     return {r: {f: {k: round(v, 4) for k, v in ms.items()} for f, ms in fs.items()} for r, fs in accuracy.items()}
 
 def results_head(dataset:str, data:str, preset:str, iterations:dict, machine:str, seconds_total:float)->dict:
-    "What every results file starts with, with a probe table or without: the dataset, its data, the run, hardware and time."
+    "What every results file starts with, probe table or not: the dataset, its data, the run, hardware and time."
     return {'dataset': dataset, 'data': data, 'preset': preset, 'iterations': iterations, 'hardware': machine,
             'seconds_total': round(seconds_total, 1)}
 
@@ -63,7 +66,8 @@ def probe_results(table:ProbeTable, dataset:str, preset:str, iterations:dict, ma
             **{key: _rounded(table.accuracy(p)) for p, key in RESULT_KEYS.items()},
             'distance_to_ideal': {r: round(d, 4) for r, d in table.distance_to_ideal('ours').items()},
             'factors': asdict(table.spec), 'probe_seconds': table.seconds,
-            'per_seed': table.seed_accuracies, 'probe_fits': table.fits, 'flags': {p: table.flags(p) for p in table.seed_accuracies}, 'over': table.over}
+            'per_seed': table.seed_accuracies, 'probe_fits': table.fits,
+            'flags': {p: table.flags(p) for p in table.seed_accuracies}, 'over': table.over}
 
 # %% ../nbs/08b_evaluation.ipynb #e1d3834b
 def write_results(results:dict, path)->dict:
@@ -94,7 +98,7 @@ class Evaluation:
 EVALUATIONS = {} # name -> Evaluation, in the order of the report
 
 def register_evaluation(name:str, lines:Callable, results:bool=False, labels:bool=False):
-    "Decorator: register `measure(run, loaded, table, beat)` as the evaluation `name` of every report, written by `lines`."
+    "Decorator: register `measure(run, loaded, table, beat)` as evaluation `name` of every report, written by `lines`."
     def register(measure):
         EVALUATIONS[name] = Evaluation(measure, lines, results, labels)
         return measure
@@ -105,7 +109,8 @@ def register_evaluation(name:str, lines:Callable, results:bool=False, labels:boo
 def evaluation_options(**options): # evaluation name -> keyword arguments of its `measure`
     "Within the block, the named evaluations of `EVALUATIONS` measure with these keyword arguments."
     saved = {name: EVALUATIONS[name] for name in options}
-    for name, kwargs in options.items(): EVALUATIONS[name] = replace(saved[name], measure=partial(saved[name].measure, **kwargs))
+    for name, kwargs in options.items():
+        EVALUATIONS[name] = replace(saved[name], measure=partial(saved[name].measure, **kwargs))
     try: yield
     finally: EVALUATIONS.update(saved)
 
@@ -120,13 +125,14 @@ def run_preset(cfg:TrainConfig)->str:
 def run_iterations(run_dir)->dict:
     "The training iterations each stage of a run completed, from its history."
     rows = read_history(Path(run_dir)/'history.csv') if (Path(run_dir)/'history.csv').exists() else []
-    return {stage: max([int(r['iteration']) for r in rows if r['stage'] == stage], default=0) for stage in ('shared', 'exclusive')}
+    return {stage: max([int(r['iteration']) for r in rows if r['stage'] == stage], default=0)
+            for stage in ('shared', 'exclusive')}
 
 # %% ../nbs/08b_evaluation.ipynb #149893e1
 def evaluate_run(run_dir, out=None, # the results file to write, if any
                  protocols:dict=PROTOCOLS, seeds=PROBE_SEEDS, device=None, bs:int=500,
-                 threads:int|None=None, # torch threads; None: as many as torch uses (the evaluation has the machine to itself)
-                 loaded:tuple|None=None, # `load_run(run_dir, device, ...)` when the caller already has it (e.g. with a snapshot's weights)
+                 threads:int|None=None, # torch threads; None: torch's default (the evaluation has the whole machine)
+                 loaded:tuple|None=None, # `load_run(run_dir, device, ...)` if loaded already (e.g. snapshot weights)
                  seconds:dict|None=None, # phase -> wall time, filled in when given
                  progress=echo, # where the lines of progress go
                 )->ProbeTable:
@@ -140,7 +146,9 @@ def evaluate_run(run_dir, out=None, # the results file to write, if any
                              f'`disentangle-nb report {run_dir}` gives what needs none')
         with phase('features', seconds, progress) as beat:
             feats = {}
-            for s, ds in splits.items(): feats[s] = extract_features(shared, exclusive, ds, bs=bs, beat=lambda m: beat(lambda: f'{s} split, {m()}'))
+            for s, ds in splits.items():
+                feats[s] = extract_features(shared, exclusive, ds, bs=bs,
+                                            beat=lambda m: beat(lambda: f'{s} split, {m()}'))
         n = {s: len(f['labels_x']) for s, f in feats.items()}
         data = (f"{splits['test'].data}; probes fit on {n['train']} training pairs ({splits['train'].data}) "
                 f"and selected on {n['valid']} validation pairs ({splits['valid'].data})")
@@ -148,7 +156,8 @@ def evaluate_run(run_dir, out=None, # the results file to write, if any
         seconds.update({f'probes {p}': s for p, s in table.seconds.items()})
         machine = hardware()
     if out is not None:
-        write_probe_results(table, out, cfg.dataset, run_preset(cfg), run_iterations(run_dir), machine, time.time() - start)
+        write_probe_results(table, out, cfg.dataset, run_preset(cfg), run_iterations(run_dir), machine,
+                            time.time() - start)
     return table
 
 # %% ../nbs/08b_evaluation.ipynb #885023d0
@@ -163,14 +172,15 @@ def probe_columns(spec:FactorSpec)->tuple:
 
 # %% ../nbs/08b_evaluation.ipynb #beadecb2
 class ProbeCallback(Callback):
-    "Every `every` training iterations, probe the current representations on fixed pairs; log accuracy per representation and factor."
+    "Every `every` training iterations, probe the representations on fixed pairs and log their accuracy per factor."
     order = 50
     def __init__(self, every:int, train_ds:PairDataset, valid_ds:PairDataset,
                  n_pairs:int=1024, # training pairs the probes fit
                  n_valid:int=512, # validation pairs: half select the probe's checkpoint, half give the logged accuracy
                  protocol:ProbeProtocol=CALLBACK_PROTOCOL, seed:int=0, path=None, # folder for probes.csv
                  bs:int=256):
-        self.every, self.train_ds, self.valid_ds, self.n_pairs, self.n_valid = every, train_ds, valid_ds, n_pairs, n_valid
+        self.every, self.train_ds, self.valid_ds, self.n_pairs, self.n_valid = (
+            every, train_ds, valid_ds, n_pairs, n_valid)
         self.protocol, self.seed, self.bs, self.spec = protocol, seed, bs, train_ds.spec
         self.csv = None if path is None else Path(path)/PROBES_CSV
         self.columns = ('stage', 'iteration', *probe_columns(self.spec), 'seconds')
@@ -206,7 +216,8 @@ def read_probe_history(path)->list:
     "The rows of a probes.csv (a file, or the run folder holding it), numbers as floats (None where empty)."
     path = Path(path)
     rows = read_history(path/PROBES_CSV if path.is_dir() else path)  # the runs chapter's reader of its CSV logs
-    return [{k: v if k == 'stage' else (int(v) if k == 'iteration' else (float(v) if v != '' else None)) for k, v in r.items()} for r in rows]
+    return [{k: v if k == 'stage' else (int(v) if k == 'iteration' else (float(v) if v != '' else None))
+             for k, v in r.items()} for r in rows]
 
 # %% ../nbs/08b_evaluation.ipynb #b7881f64
 @patch
@@ -220,7 +231,8 @@ def probe(self:ProbeCallback, iteration:int):
         try: feats = {split: encode_pairs(model, batches) for split, batches in self.fixed_pairs().items()}
         finally: model.train(was_training)
         fits = probe_fits(feats, self.spec, self.protocol, seeds=(self.seed,))
-    row = {'stage': self.stage, 'iteration': iteration, **{f'{r}/{f}': fit[0]['test'] for r, fs in fits.items() for f, fit in fs.items()},
+    row = {'stage': self.stage, 'iteration': iteration,
+           **{f'{r}/{f}': fit[0]['test'] for r, fs in fits.items() for f, fit in fs.items()},
            'seconds': round(time.time() - start, 2)}
     self.history.append(row)
     if self.csv is not None: self._write([row])
@@ -232,7 +244,8 @@ def before_fit(self:ProbeCallback):
     self.start = getattr(self.learn, 'epoch_offset', 0) * len(self.dls.train)
     if rank_distrib(): return
     if self.csv is not None and self.csv.exists():  # drop what a killed run logged after its last checkpoint
-        rows = [r for r in read_history(self.csv) if r['stage'] != self.stage or (self.start and int(r['iteration']) <= self.start)]
+        rows = [r for r in read_history(self.csv)
+                if r['stage'] != self.stage or (self.start and int(r['iteration']) <= self.start)]
         self._write(rows, mode='w')
     if self.start == 0: self.probe(0)
 
@@ -258,7 +271,8 @@ def plot_disentanglement(source, # a run folder, a probes.csv, a `ProbeCallback`
     if spec is None: raise ValueError('pass the dataset `spec` when plotting rows of probe history')
     offset = max((r['iteration'] for r in rows if r['stage'] == 'shared'), default=0)
     x = [r['iteration'] + (offset if r['stage'] == 'exclusive' else 0) for r in rows]
-    reps = [rep for rep in REPRESENTATIONS if any(r.get(f'{rep}/{f}') is not None for r in rows for f in spec.factors(view_of(rep)))]
+    reps = [rep for rep in REPRESENTATIONS
+            if any(r.get(f'{rep}/{f}') is not None for r in rows for f in spec.factors(view_of(rep)))]
     fig, axs = plt.subplots(1, len(reps), figsize=(3.6 * len(reps), 3.2), squeeze=False, sharey=True)
     for ax, rep in zip(axs[0], reps):
         for i, f in enumerate(spec.factors(view_of(rep))):

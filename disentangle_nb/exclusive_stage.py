@@ -20,7 +20,7 @@ from .core import check_choice, config_kwargs
 from .estimators import BOUNDS, CLUB, hsic, distance_correlation
 from .networks import *
 from .shared_stage import *
-from .shared_stage import _adam
+from .shared_stage import paper_adam
 
 # %% auto #0
 __all__ = ['INDEPENDENCE', 'EXCLUSIVE_TERMS', 'GradReverse', 'grad_reverse', 'Adversary', 'frozen', 'ClubPenalty', 'HSICPenalty',
@@ -41,9 +41,11 @@ def grad_reverse(x:torch.Tensor, scale:float)->torch.Tensor:
 
 # %% ../nbs/05_exclusive_stage.ipynb #0c601e4c
 class Adversary(nn.Module):
-    "The paper's independence term (Eq. 9-10): a discriminator of (S, E) against (S, shuffled E), through gradient reversal."
+    "The paper's independence term (Eq. 9-10): a discriminator of (S, E) vs (S, shuffled E), through gradient reversal."
     logs = ('disc', 'disc_acc')
-    def __init__(self, s_dim:int, e_dim:int, **kwargs): super().__init__(); self.discriminator = Discriminator(s_dim, e_dim, **kwargs) # kwargs: `Discriminator`'s options
+    # kwargs: `Discriminator`'s options
+    def __init__(self, s_dim:int, e_dim:int, **kwargs):
+        super().__init__(); self.discriminator = Discriminator(s_dim, e_dim, **kwargs)
     def discriminated(self, s, e):
         "The discriminator's loss on (S, E) (label 0) against (S, E shuffled over the batch) (label 1), and the logs."
         real, fake = self.discriminator(s, e[roll_perm(len(e), e.device)]), self.discriminator(s, e)
@@ -72,7 +74,7 @@ class ClubPenalty(nn.Module):
         return fit + weight * bound, dict(club=bound.detach())
 
 class HSICPenalty(nn.Module):
-    "HSIC (Gaussian kernels, median bandwidth) between S and E as an independence term: no parameters, the encoder minimises it."
+    "HSIC (Gaussian kernels, median bandwidth) of S and E as independence term: no parameters, the encoder minimises."
     logs = ('hsic',)
     def __init__(self, s_dim:int, e_dim:int): super().__init__()
     def measure(self, s, e): return hsic(s, e)
@@ -87,7 +89,7 @@ class DistanceCorrelationPenalty(HSICPenalty):
 
 # %% ../nbs/05_exclusive_stage.ipynb #f26794fb
 class NonSaturatingAdversary(Adversary):
-    "The adversary with the non-saturating encoder loss: the discriminator fits on detached E; the encoder minimises -log sigmoid(d(S, E)), d frozen."
+    "Non-saturating adversary: the discriminator fits detached E; the encoder minimises -log sigmoid(d(S, E)), d fixed."
     def forward(self, s, e, weight:float):
         disc, logs = self.discriminated(s, e.detach())
         with frozen(self.discriminator): joint = self.discriminator(s, e)
@@ -96,21 +98,25 @@ class NonSaturatingAdversary(Adversary):
 
 # %% ../nbs/05_exclusive_stage.ipynb #steady02
 class SteadyAdversary(Adversary):
-    "The adversary with a discriminator that cannot die: (S, E) standardised over the batch, then leaky ReLUs (slope 0.2)."
+    "The adversary with a discriminator that cannot die: (S, E) standardised over the batch, leaky ReLUs (slope 0.2)."
     def __init__(self, s_dim:int, e_dim:int): super().__init__(s_dim, e_dim, negative_slope=0.2, standardise=True)
 
 # %% ../nbs/05_exclusive_stage.ipynb #7837307b
-INDEPENDENCE = {'adversary': Adversary, 'adversary_ns': NonSaturatingAdversary, 'adversary_steady': SteadyAdversary, 'club': ClubPenalty, 'hsic': HSICPenalty, 'dcor': DistanceCorrelationPenalty}
+INDEPENDENCE = {'adversary': Adversary, 'adversary_ns': NonSaturatingAdversary, 'adversary_steady': SteadyAdversary,
+                'club': ClubPenalty, 'hsic': HSICPenalty, 'dcor': DistanceCorrelationPenalty}
 
 # %% ../nbs/05_exclusive_stage.ipynb #c1e821a4
-EXCLUSIVE_TERMS = ('loss', 'mi', 'global_x', 'global_y', 'local_x', 'local_y', 'disc_x', 'disc_y', 'disc_acc_x', 'disc_acc_y') # with the adversary
+# with the adversary
+EXCLUSIVE_TERMS = ('loss', 'mi', 'global_x', 'global_y', 'local_x', 'local_y', 'disc_x', 'disc_y', 'disc_acc_x',
+                   'disc_acc_y')
 
 class ExclusiveMI(nn.Module):
-    "Stage 2 networks: frozen shared encoders, exclusive encoders, statistics networks on R = (S, E), an independence term."
+    "Stage 2 networks: frozen shared encoders, exclusive encoders, statistics networks on R = (S, E), independence."
     def __init__(self, shared:SharedMI, # the trained stage-1 model; its encoders are frozen
                  e_dim:int=8, width:int=64, stat_hidden:int=512,
                  share_weights:bool=False, # one set of networks for X and Y (single-domain data)
-                 alpha_ex:float=0.5, beta_ex:float=1.0, # weights of the global and local terms (the paper's alpha_ex, beta_ex)
+                 # weights of the global and local terms (the paper's alpha_ex, beta_ex)
+                 alpha_ex:float=0.5, beta_ex:float=1.0,
                  lambda_adv:float=0.02, # the weight of the independence term (the paper's lambda_adv)
                  estimator:str='jsd', # the MI bound of every MI term: a name in `BOUNDS`
                  negatives:str='one', # product-of-marginals samples per map, as in stage 1
@@ -119,8 +125,10 @@ class ExclusiveMI(nn.Module):
         super().__init__()
         for k, v in dict(alpha_ex=alpha_ex, beta_ex=beta_ex, lambda_adv=lambda_adv).items():
             if v < 0: raise ValueError(f'{k} must be >= 0, got {v}')
-        if alpha_ex == 0 and beta_ex == 0: raise ValueError('alpha_ex and beta_ex are both 0: stage 2 would have no MI term')
-        check_choice(estimator, list(BOUNDS), 'estimator'); check_choice(independence, list(INDEPENDENCE), 'independence')
+        if alpha_ex == 0 and beta_ex == 0: raise ValueError('alpha_ex and beta_ex are both 0: stage 2 would have '
+                                                            'no MI term')
+        check_choice(estimator, list(BOUNDS), 'estimator')
+        check_choice(independence, list(INDEPENDENCE), 'independence')
         self.alpha, self.beta, self.lambda_adv, self.estimator = alpha_ex, beta_ex, lambda_adv, estimator
         self.negatives = NEGATIVES[check_choice(negatives, list(NEGATIVES), 'negatives')]
         self.shared = shared.encoders.requires_grad_(False).eval()
@@ -128,8 +136,10 @@ class ExclusiveMI(nn.Module):
         self.encoders = view_pair(lambda: Encoder(enc.in_ch, enc.img_size, width, e_dim), share_weights)
         c_shared, h, w = enc.map_shape
         map_shape, r_dim = (c_shared + self.encoders[0].map_shape[0], h, w), enc.rep_dim + e_dim
-        self.global_nets = view_pair(lambda: GlobalStatNet(map_shape, r_dim, stat_hidden), share_weights) if alpha_ex > 0 else None
-        self.local_nets = view_pair(lambda: LocalStatNet(map_shape[0], r_dim, stat_hidden), share_weights) if beta_ex > 0 else None
+        self.global_nets = view_pair(lambda: GlobalStatNet(map_shape, r_dim, stat_hidden),
+                                     share_weights) if alpha_ex > 0 else None
+        self.local_nets = view_pair(lambda: LocalStatNet(map_shape[0], r_dim, stat_hidden),
+                                    share_weights) if beta_ex > 0 else None
         self.independence = view_pair(lambda: INDEPENDENCE[independence](enc.rep_dim, e_dim), share_weights)
         self.bounds = mi_bounds(self, estimator)
 
@@ -164,8 +174,10 @@ def forward(self:ExclusiveMI, x, y):
     terms, independence_losses = {}, []
     for i, (v, ((cs, s), (ce, e))) in enumerate(zip('xy', self.encode(x, y))):
         fmap, r = torch.cat([cs, ce], 1), torch.cat([s, e], 1)
-        if self.global_nets is not None: terms[f'global_{v}'] = self.bounds[f'global_{v}'](*self.global_nets[i](fmap, r, perm))
-        if self.local_nets is not None: terms[f'local_{v}'] = self.bounds[f'local_{v}'](*self.local_nets[i](fmap, r, perm))
+        if self.global_nets is not None:
+            terms[f'global_{v}'] = self.bounds[f'global_{v}'](*self.global_nets[i](fmap, r, perm))
+        if self.local_nets is not None:
+            terms[f'local_{v}'] = self.bounds[f'local_{v}'](*self.local_nets[i](fmap, r, perm))
         loss, logs = self.independence[i](s, e, self.lambda_adv)
         independence_losses.append(loss)
         terms.update({f'{k}_{v}': t for k, t in logs.items()})
@@ -181,7 +193,7 @@ def from_config(cls:ExclusiveMI, cfg, # a run's configuration (any object with a
 
 # %% ../nbs/05_exclusive_stage.ipynb #6ac71277
 class ExclusiveMICallback(StageCallback):
-    "Stage 2's callback: the independence term's optimizer, `disc_steps` updates of it per encoder update, and the checks of `StageCallback`."
+    "Stage 2's callback: independence optimizer, `disc_steps` of its updates per encoder step, `StageCallback` checks."
     def __init__(self, model:ExclusiveMI, lr_disc:float=1e-4, disc_steps:int=1):
         super().__init__(model.terms)
         own = list(model.independence.parameters())
@@ -190,7 +202,8 @@ class ExclusiveMICallback(StageCallback):
     def before_fit(self):
         super().before_fit()
         if self.disc_steps > 1 and num_distrib() > 1:
-            raise ValueError('disc_steps > 1 updates the independence term outside the distributed backward: train it on one process')
+            raise ValueError('disc_steps > 1 updates the independence term outside the distributed backward: train it '
+                             'on one process')
     def step_independence(self):
         self.independence_opt.step()
         self.independence_opt.zero_grad(set_to_none=True)
@@ -199,15 +212,18 @@ class ExclusiveMICallback(StageCallback):
         self.step_independence()
         if self.disc_steps == 1: return
         with torch.no_grad(): reps = [(s, e) for (_, s), (_, e) in self.mi_model.encode(*self.xb)]
-        for _ in range(self.disc_steps - 1): # the term's own loss on detached (S, E): weight 0, the encoders see none of it
+        # the term's own loss on detached (S, E): weight 0, the encoders see none of it
+        for _ in range(self.disc_steps - 1):
             sum(term(s, e, 0.0)[0] for term, (s, e) in zip(self.mi_model.independence, reps)).backward()
             self.step_independence()
     def before_validate(self):
         if self.independence_opt is not None: self.independence_opt.zero_grad(set_to_none=True)
 
-def exclusive_learner(dls, model:ExclusiveMI, lr:float=1e-4, lr_disc:float|None=None, disc_steps:int=1, cbs:list|None=None, **kwargs)->Learner:
-    "A fastai `Learner` for stage 2: Adam on the exclusive encoders and statistics networks, the independence term's Adam in the callback."
+def exclusive_learner(dls, model:ExclusiveMI, lr:float=1e-4, lr_disc:float|None=None, disc_steps:int=1,
+                      cbs:list|None=None, **kwargs)->Learner:
+    "Stage 2's fastai `Learner`: Adam on exclusive encoders, statistics networks; independence Adam in the callback."
     cb = ExclusiveMICallback(model, lr_disc or lr, disc_steps)
-    return Learner(dls, model, loss_func=term_loss, opt_func=_adam, lr=lr, splitter=lambda m: [m.main_parameters()],
+    return Learner(dls, model, loss_func=term_loss, opt_func=paper_adam, lr=lr,
+                   splitter=lambda m: [m.main_parameters()],
                    metrics=[TermMetric(t) for t in cb.terms[1:]], cbs=[cb, *(cbs or [])], **kwargs)
 

@@ -26,8 +26,10 @@ def writer_split(writers:np.ndarray, # (N,) writer id of each image (any sortabl
                  valid_frac:float=0.15, test_frac:float=0.15, seed:int=0,
                  min_per_split:int=2, # a writer is dropped unless every split gets this many of their images
                 )->np.ndarray:
-    "Split index (0 train, 1 valid, 2 test) of each image, splitting each writer's images at random; -1 for dropped writers."
-    for name, f in (('valid_frac', valid_frac), ('test_frac', test_frac), ('valid_frac + test_frac', valid_frac + test_frac)): check_fraction(f, name)
+    "Split index (0 train, 1 valid, 2 test) of each image, each writer's images split at random; -1: dropped writers."
+    for name, f in (('valid_frac', valid_frac), ('test_frac', test_frac),
+                    ('valid_frac + test_frac', valid_frac + test_frac)):
+        check_fraction(f, name)
     writers = np.asarray(writers)
     codes, counts = np.unique(writers, return_inverse=True, return_counts=True)[1:]
     n_valid, n_test = (np.floor(counts * f).astype(int) for f in (valid_frac, test_frac))
@@ -41,7 +43,7 @@ def writer_split(writers:np.ndarray, # (N,) writer id of each image (any sortabl
 
 # %% ../nbs/02c_handwriting.ipynb #11a6bcb0
 class SameWriterPairs(PairDataset):
-    "One split of pairs of two different images by the same writer: writer shared, content (`content` factor) exclusive."
+    "One split of pairs of two different images by one writer: writer shared, content (`content` factor) exclusive."
     content = 'content' # name of the exclusive factor
 
     def __init__(self, split:str, images:np.ndarray, # (N, H, W) uint8 of every split, dark ink on white
@@ -62,14 +64,15 @@ class SameWriterPairs(PairDataset):
         self.writers = torch.from_numpy(np.searchsorted(kept, np.asarray(writers)[self.index])).long().to(self.device)
         self.labels = torch.as_tensor(np.asarray(labels)[self.index]).long().to(self.device)
         self.same_writer = GroupSampler(self.writers.cpu()).to(self.device)
-        self.data = f'{source}, {split} split: {len(self.index)} images of {len(kept)} writers, split by image within writer'
+        self.data = (f'{source}, {split} split: {len(self.index)} images of {len(kept)} writers, '
+                     'split by image within writer')
 
     def __len__(self): return len(self.images)
 
 # %% ../nbs/02c_handwriting.ipynb #c124c583
 @patch
 def pairs(self:SameWriterPairs, idx, generator=None):
-    "Pairs anchored at `idx`: each image with another image of the same split by the same writer, labels (writer, content)."
+    "Pairs anchored at `idx`: each image with another of the same split by the same writer, labels (writer, content)."
     partner = self.same_writer.partner(idx, generator)
     x, y = (self.images[rows][:, None].float() / 127.5 - 1 for rows in (idx, partner))
     labels_of = lambda rows: torch.stack([self.writers[rows], self.labels[rows]], 1)
@@ -80,20 +83,22 @@ FEMNIST_FILE = ('femnist', 'femnist_leaf_niid05_subset.npz')
 FEMNIST_CLASSES = string.digits + string.ascii_uppercase + string.ascii_lowercase  # LEAF's label order
 
 def first_copies(images:np.ndarray)->np.ndarray:
-    "Sorted positions of the first copy of each distinct image in `images` (N, ...): the images left once exact duplicates are dropped."
+    "Sorted positions of the first copy of each distinct image in `images` (N, ...): those left sans exact duplicates."
     rows = np.ascontiguousarray(images.reshape(len(images), -1))
     return np.sort(np.unique(rows.view(np.dtype((np.void, rows.shape[1]))).ravel(), return_index=True)[1])
 
 # %% ../nbs/02c_handwriting.ipynb #c5b6a6ba
-FEMNIST_HINT = 'repack the LEAF FEMNIST JSON files (github.com/TalwalkarLab/leaf, data/femnist) into x_/y_/writer_{train,test} arrays'
+FEMNIST_HINT = ('repack the LEAF FEMNIST JSON files (github.com/TalwalkarLab/leaf, data/femnist) '
+                'into x_/y_/writer_{train,test} arrays')
 
 def load_femnist(dedupe:bool=True, # drop exact copies of an image, keeping the first
                 ):
-    "The FEMNIST images of the repack (LEAF's train and test parts pooled): uint8 images (N, 28, 28), characters, writer ids."
+    "The repack's FEMNIST images (LEAF train and test parts pooled): uint8 images (N, 28, 28), characters, writer ids."
     path = data_path(*FEMNIST_FILE, hint=FEMNIST_HINT)
     with load_numpy(path, FEMNIST_HINT) as f, reading(path, FEMNIST_HINT):
         x, y, w = (np.concatenate([f[f'{k}_train'], f[f'{k}_test']]) for k in ('x', 'y', 'writer'))
-        if x.ndim != 3 or not len(x) == len(y) == len(w): raise ValueError(f'expected x (N, H, W), y (N,), writer (N,); found {x.shape}, {y.shape}, {w.shape}')
+        if x.ndim != 3 or not len(x) == len(y) == len(w):
+            raise ValueError(f'expected x (N, H, W), y (N,), writer (N,); found {x.shape}, {y.shape}, {w.shape}')
     keep = first_copies(x) if dedupe else slice(None)
     return x[keep], y[keep], w[keep]
 
@@ -101,20 +106,24 @@ def load_femnist(dedupe:bool=True, # drop exact copies of an image, keeping the 
 class SameWriterFEMNIST(SameWriterPairs):
     "Pairs of two FEMNIST characters by the same writer: writer shared, character exclusive."
     content = 'character'
-    def __init__(self, split:str='train', device=None, invert:bool=True, valid_frac:float=0.15, test_frac:float=0.15, seed:int=0):
+    def __init__(self, split:str='train', device=None, invert:bool=True, valid_frac:float=0.15, test_frac:float=0.15,
+                 seed:int=0):
         images, chars, writers = load_femnist()
-        super().__init__(split, images, writers, chars, list(FEMNIST_CLASSES), 'real FEMNIST (LEAF niid 0.5 subset of NIST SD19)',
+        super().__init__(split, images, writers, chars, list(FEMNIST_CLASSES),
+                         'real FEMNIST (LEAF niid 0.5 subset of NIST SD19)',
                          device, invert, valid_frac, test_frac, seed)
 
 # %% ../nbs/02c_handwriting.ipynb #e3921613
-IAM_HINT = 'get words.tgz, ascii.tgz (words.txt) and forms.txt from https://fki.tic.heia-fr.ch/databases/iam-handwriting-database'
+IAM_HINT = ('get words.tgz, ascii.tgz (words.txt) and forms.txt from '
+            'https://fki.tic.heia-fr.ch/databases/iam-handwriting-database')
 
 def iam_file(root:str|Path|None, *parts:str)->Path:
-    "The file `parts` of the IAM layout under `root`, or under `$DISENTANGLE_DATA/iam` when `root` is None; `FileNotFoundError` if missing."
+    "The file `parts` of the IAM layout under `root` (None: `$DISENTANGLE_DATA/iam`); a `FileNotFoundError` if missing."
     if root is None: return data_path('iam', *parts, hint=IAM_HINT)
     path = Path(root, *parts)
     if path.exists(): return path
-    raise FileNotFoundError(f"{'/'.join(parts)} not found: looked for {path} under root={root}. Pass the folder that holds the "
+    raise FileNotFoundError(f"{'/'.join(parts)} not found: looked for {path} under root={root}. Pass the folder that "
+                            "holds the "
                             f"IAM words layout as root, or leave root=None to read {DATA_ENV}/iam, or {IAM_HINT}.")
 
 def read_iam_table(path:Path)->list:
@@ -143,7 +152,7 @@ class WordImages(NamedTuple):
 def iam_words(root:str|Path|None=None, # folder of the IAM layout; None: $DISENTANGLE_DATA/iam
               height:int=64, width:int=256, ok_only:bool=True, # keep only words whose segmentation is 'ok'
              )->WordImages:
-    "The IAM word images fitted into (height, width), with their writer (from forms.txt) and transcription (from words.txt)."
+    "The IAM word images fitted into (height, width), with their writer (forms.txt) and transcription (words.txt)."
     writer_of = {row[0]: row[1] for row in read_iam_table(iam_file(root, 'forms.txt'))}
     rows = [row for row in read_iam_table(iam_file(root, 'words.txt')) if row[1] == 'ok' or not ok_only]
     kept, images, broken = [], [], []
@@ -165,9 +174,11 @@ class IAMWords(SameWriterPairs):
     content = 'word'
     def __init__(self, split:str='train', device=None, root:str|Path|None=None,
                  words:WordImages|None=None, # the result of `iam_words`, to share one read between splits
-                 height:int=64, width:int=256, invert:bool=True, valid_frac:float=0.15, test_frac:float=0.15, seed:int=0):
+                 height:int=64, width:int=256, invert:bool=True, valid_frac:float=0.15, test_frac:float=0.15,
+                 seed:int=0):
         check_choice(split, self.splits, 'split')
         if words is None: words = iam_words(root, height, width)
         vocab, labels = np.unique(words.words, return_inverse=True)
-        super().__init__(split, words.images, words.writers, labels, list(vocab), f'IAM handwritten words fitted into {words.images.shape[1]}x{words.images.shape[2]}',
+        super().__init__(split, words.images, words.writers, labels, list(vocab),
+                         f'IAM handwritten words fitted into {words.images.shape[1]}x{words.images.shape[2]}',
                          device, invert, valid_frac, test_frac, seed)

@@ -16,10 +16,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from sklearn.metrics import balanced_accuracy_score
 from .data import FactorSpec, REPRESENTATIONS
-from .probes import extract_features, view_of
+from .probes import extract_features, mean_sd_text, view_of
 from .estimators import SeparableCritic, make_bound, split_scores, u_centred, centred_dcor
 from .runs import make_dataset
-from .evaluation import register_evaluation
 
 # %% auto #0
 __all__ = ['METRICS', 'CODES', 'discretise', 'discrete_mi', 'nmi_matrix', 'dci_scores', 'forest', 'dci', 'top_two_gap', 'mig',
@@ -38,7 +37,7 @@ def discretise(z:np.ndarray, bins:int=20)->np.ndarray:
 
 # %% ../nbs/08c_metrics.ipynb #cfaf0010
 def discrete_mi(a:np.ndarray, b:np.ndarray)->float:
-    "Plug-in mutual information, in nats, of two integer arrays of the same length (`discrete_mi(a, a)`: the entropy of a)."
+    "Plug-in mutual information in nats of two integer arrays of equal length (`discrete_mi(a, a)`: the entropy of a)."
     a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
     na, nb = a.max() + 1, b.max() + 1
     p = np.bincount(a * nb + b, minlength=na * nb).reshape(na, nb) / len(a)
@@ -70,8 +69,9 @@ def dci_scores(R:np.ndarray)->dict:
 
 # %% ../nbs/08c_metrics.ipynb #07c15471
 def forest(seed:int=0)->ExtraTreesClassifier:
-    "The DCI predictor of one factor: a small seeded forest of extremely randomised trees, every split among all latents."
-    return ExtraTreesClassifier(n_estimators=20, max_depth=8, min_samples_leaf=20, max_features=None, random_state=seed, n_jobs=1)
+    "The DCI predictor of a factor: a small seeded forest of extremely randomised trees, each split among all latents."
+    return ExtraTreesClassifier(n_estimators=20, max_depth=8, min_samples_leaf=20, max_features=None, random_state=seed,
+                                n_jobs=1)
 
 def dci(z_train, v_train, z_test, v_test, # codes (N, J) and factor labels (N, K) of the training and test splits
         seed:int=0)->dict:
@@ -162,8 +162,8 @@ def leakage_matrix(features_by_split:dict, spec:FactorSpec, reps=REPRESENTATIONS
     for rep in reps:
         if rep not in features_by_split['train']: continue  # E_X, E_Y of a run without stage 2
         view = view_of(rep)
-        (zt, vt), (ze, ve) = ((features_by_split[s][rep].double().numpy(), features_by_split[s][f'labels_{view}'].numpy())
-                              for s in ('train', 'test'))
+        (zt, vt), (ze, ve) = ((features_by_split[s][rep].double().numpy(),
+                               features_by_split[s][f'labels_{view}'].numpy()) for s in ('train', 'test'))
         out[rep] = {f: normalised_accuracy(r) for f, r in zip(spec.factors(view), linear_readout(zt, vt, ze, ve))}
     return out
 
@@ -183,7 +183,7 @@ def code_metrics(z_train, v_train, z_test, v_test, bins:int=20, seed:int=0)->tup
 CODES = ('S', 'E', 'SE') # the codes of each view: S, E, and S and E concatenated
 
 def code_of(feats:dict, code:str, view:str)->np.ndarray|None:
-    "Code 'S', 'E' or 'SE' of `view` ('x' or 'y') from one split's features, float64 (N, J); None if the features lack it."
+    "Code 'S', 'E' or 'SE' of `view` ('x' or 'y') from a split's features, float64 (N, J); None if they lack it."
     names = [f'{c}_{view.upper()}' for c in code]  # 'SE' -> S_X, E_X
     if any(n not in feats for n in names): return None
     return torch.cat([feats[n].double() for n in names], 1).numpy()
@@ -202,8 +202,9 @@ def disentanglement_metrics(features_by_split:dict, # `extract_features` of the 
                             spec:FactorSpec, reps=CODES, bins:int=20, seed:int=0, digits:int=4,
                             beat=noop, # called with a word of progress after each code
                            )->dict:
-    "DCI, MIG, SAP and InfoMEC of each code of each view against the view's factors, and the leakage matrix, as plain data."
-    out = dict(pairs={s: len(features_by_split[s]['labels_x']) for s in ('train', 'test')}, factors={}, codes={}, leakage={})
+    "DCI, MIG, SAP and InfoMEC of each code of each view against its factors, and the leakage matrix, as plain data."
+    out = dict(pairs={s: len(features_by_split[s]['labels_x']) for s in ('train', 'test')}, factors={}, codes={},
+               leakage={})
     for view in ('x', 'y'):
         factors, v = spec.factors(view), {s: features_by_split[s][f'labels_{view}'].numpy() for s in ('train', 'test')}
         out['factors'][view] = list(factors)
@@ -212,26 +213,27 @@ def disentanglement_metrics(features_by_split:dict, # `extract_features` of the 
             if z['train'] is None: continue
             name = f'{code}_{view.upper()}'
             out['codes'][name], readout = code_metrics(z['train'], v['train'], z['test'], v['test'], bins, seed)
-            if name in REPRESENTATIONS: out['leakage'][name] = {f: normalised_accuracy(r) for f, r in zip(factors, readout)}
+            if name in REPRESENTATIONS:
+                out['leakage'][name] = {f: normalised_accuracy(r) for f, r in zip(factors, readout)}
             beat(f'{name} scored')
     return _plain(out, digits)
 
 # %% ../nbs/08c_metrics.ipynb #d0718c1a
-def _score(v)->str: return '-' if v is None else f'{v:.3f}'
-
 def metrics_lines(measured:dict)->list:
-    "The report's section from `disentanglement_metrics`: the scores of each code, then the leakage of each representation."
+    "The report's section from `disentanglement_metrics`: each code's scores, then the leakage of each representation."
     pairs = measured['pairs']
     scores = [f"{'code':<6}" + ''.join(f'{m:>7}' for m in METRICS),
-              *(f'{c:<6}' + ''.join(f'{_score(s[m]):>7}' for m in METRICS) for c, s in measured['codes'].items())]
-    leakage = [f'{rep:<6}' + '  '.join(f'{f} {v:.3f}' for f, v in fs.items()) for rep, fs in measured['leakage'].items()]
+              *(f'{c:<6}' + ''.join(f'{mean_sd_text(s[m]):>7}' for m in METRICS) for c, s in measured['codes'].items())]
+    leakage = [f'{rep:<6}' + '  '.join(f'{f} {v:.3f}' for f, v in fs.items())
+               for rep, fs in measured['leakage'].items()]
     return ['## Disentanglement metrics', '',
             f"Fit on {pairs['train']} training pairs, scored on {pairs['test']} test pairs (`nbs/08c_metrics.ipynb`): "
-            "DCI (D, C, I: forests of extremely randomised trees), MIG (20 bins), SAP (one-latent trees), InfoM, InfoC (20 bins) and InfoE (a linear readout), "
+            "DCI (D, C, I: forests of extremely randomised trees), MIG (20 bins), SAP (one-latent trees), InfoM, InfoC "
+            "(20 bins) and InfoE (a linear readout), "
             "for S, E and both concatenated (SE) of each view, against every factor of the view.", '',
             '```', *scores, '```', '',
-            'Leakage: (accuracy - chance) / (1 - chance) of a linear readout of each factor from each representation.', '',
-            '```', *leakage, '```', '']
+            'Leakage: (accuracy - chance) / (1 - chance) of a linear readout of each factor from each representation.',
+            '', '```', *leakage, '```', '']
 
 # %% ../nbs/08c_metrics.ipynb #60908405
 def capped_features(shared, exclusive, ds, n:int, bs:int=500)->dict:
@@ -242,15 +244,15 @@ def capped_features(shared, exclusive, ds, n:int, bs:int=500)->dict:
 
 def run_features(loaded, # `load_run(run)`
                  n_train:int, n_test:int)->tuple:
-    "`capped_features` of a run's training and test splits, drawing nothing from the caller's generator; and the factors."
+    "`capped_features` of a run's training and test splits, not drawing from the caller's generator; and the factors."
     cfg, shared, exclusive = loaded
     with torch.random.fork_rng(devices=[]):
         splits = {s: make_dataset(cfg, s, next(shared.parameters()).device) for s in ('train', 'test')}
-        return {s: capped_features(shared, exclusive, ds, n) for (s, ds), n in zip(splits.items(), (n_train, n_test))}, splits['test'].spec
+        return {s: capped_features(shared, exclusive, ds, n)
+                for (s, ds), n in zip(splits.items(), (n_train, n_test))}, splits['test'].spec
 
 # %% ../nbs/08c_metrics.ipynb #0edca4ec
-@register_evaluation('metrics', metrics_lines, results=True, labels=True)
-def metrics_evaluation(run, loaded, table, beat, # the run folder, `load_run(run)`, its `ProbeTable` (not used) and a `Heartbeat`
+def metrics_evaluation(run, loaded, table, beat, # run folder, `load_run(run)`, its `ProbeTable` (unused), a `Heartbeat`
                        n_train:int=5000, n_test:int=2000)->dict:
     "The disentanglement metrics of a run, on the features of at most `n_train` training and `n_test` test pairs."
     feats, spec = run_features(loaded, n_train, n_test)
@@ -261,11 +263,12 @@ def metrics_evaluation(run, loaded, table, beat, # the run folder, `load_run(run
 def _batches_mean(estimate, critic, s, e, bs:int, g:torch.Generator)->torch.Tensor:
     "The bound on every full batch of a shuffle of (s, e), without gradients: (batches,)."
     with torch.no_grad():
-        return torch.stack([estimate(*split_scores(critic(s[i], e[i]))) for i in torch.randperm(len(s), generator=g).split(bs) if len(i) == bs])
+        return torch.stack([estimate(*split_scores(critic(s[i], e[i])))
+                            for i in torch.randperm(len(s), generator=g).split(bs) if len(i) == bs])
 
 def held_out_mi(train:tuple, test:tuple, # (S, E) of the training and the test split, (N, d_s) and (N, d_e)
                 bound:str='infonce', steps:int=2000, bs:int=256, lr:float=1e-3, seed:int=0)->dict:
-    "A critic trained on `train` to maximise `bound`, evaluated on batches of `test`: the estimate in nats, its 95% interval."
+    "A critic trained on `train` to maximise `bound`, scored on `test` batches: the estimate in nats, its 95% interval."
     mean_s, sd_s, mean_e, sd_e = train[0].mean(0), train[0].std(0) + 1e-6, train[1].mean(0), train[1].std(0) + 1e-6
     (s, e), (s_test, e_test) = (((a - mean_s) / sd_s, (b - mean_e) / sd_e) for a, b in (train, test))
     fit, check = slice(0, len(s) * 4 // 5), slice(len(s) * 4 // 5, None)
@@ -276,7 +279,8 @@ def held_out_mi(train:tuple, test:tuple, # (S, E) of the training and the test s
         critic, estimate = SeparableCritic(s.shape[1], e.shape[1], hidden=128, embed=32), make_bound(bound)
         opt, best, kept = torch.optim.Adam(critic.parameters(), lr=lr), -math.inf, None
         for step in range(steps + 1):
-            if step % 100 == 0 and (value := _batches_mean(estimate, critic, s[check], e[check], bs, g).mean().item()) > best:
+            if step % 100 == 0 and (value := _batches_mean(estimate, critic, s[check], e[check],
+                                                           bs, g).mean().item()) > best:
                 best, kept = value, copy.deepcopy(critic.state_dict())
             if step == steps: break
             idx = torch.randint(fit.stop, (bs,), generator=g)
@@ -290,32 +294,38 @@ def held_out_mi(train:tuple, test:tuple, # (S, E) of the training and the test s
 
 # %% ../nbs/08c_metrics.ipynb #95c93e58
 def dcor_test(s:torch.Tensor, e:torch.Tensor, permutations:int=200, subsamples:int=200, seed:int=0)->dict:
-    "Distance correlation of `s` and `e` (N pairs), its permutation p-value and a 95% interval over random halves of the pairs."
+    "Distance correlation of `s` and `e` (N pairs), its permutation p-value and a 95% interval over random halves."
     g = torch.Generator().manual_seed(seed)
     d_s, d_e = (torch.cdist(v.double(), v.double()) for v in (s, e))
     a, b = u_centred(d_s), u_centred(d_e)
     observed = centred_dcor(a, b).item()
-    null = torch.tensor([centred_dcor(a, b[p][:, p]).item() for p in (torch.randperm(len(e), generator=g) for _ in range(permutations))])
+    null = torch.tensor([centred_dcor(a, b[p][:, p]).item()
+                         for p in (torch.randperm(len(e), generator=g) for _ in range(permutations))])
     halves = []
     for _ in range(subsamples):
         idx = torch.randperm(len(s), generator=g)[:len(s) // 2]
         halves.append(centred_dcor(u_centred(d_s[idx][:, idx]), u_centred(d_e[idx][:, idx])).item())
-    low, high = torch.tensor(halves, dtype=torch.float64).quantile(torch.tensor([0.025, 0.975], dtype=torch.float64)).tolist()
-    return dict(dcor=observed, p_value=(1 + (null >= observed).sum().item()) / (1 + permutations), ci95=[low, high], pairs=len(s))
+    low, high = torch.tensor(halves, dtype=torch.float64).quantile(
+        torch.tensor([0.025, 0.975], dtype=torch.float64)).tolist()
+    return dict(dcor=observed, p_value=(1 + (null >= observed).sum().item()) / (1 + permutations), ci95=[low, high],
+                pairs=len(s))
 
 # %% ../nbs/08c_metrics.ipynb #becc236b
 def independence_lines(measured:dict)->list:
     "The report's section on the post-hoc I(S;E)."
     if not measured: return []
-    rows = [f"{view:<5}{m['mi']['estimate']:>9.3f}  [{m['mi']['ci95'][0]:.3f}, {m['mi']['ci95'][1]:.3f}]{m['dcor']['dcor']:>10.4f}  "
-            f"[{m['dcor']['ci95'][0]:.4f}, {m['dcor']['ci95'][1]:.4f}]{m['dcor']['p_value']:>9.3f}" for view, m in measured.items()]
+    rows = [f"{view:<5}{m['mi']['estimate']:>9.3f}  [{m['mi']['ci95'][0]:.3f}, {m['mi']['ci95'][1]:.3f}]"
+            f"{m['dcor']['dcor']:>10.4f}  [{m['dcor']['ci95'][0]:.4f}, {m['dcor']['ci95'][1]:.4f}]"
+            f"{m['dcor']['p_value']:>9.3f}" for view, m in measured.items()]
     first = next(iter(measured.values()))
-    return ['## Post-hoc I(S;E)', '', f"On held-out features: an InfoNCE critic trained on {first['pairs']['train']} training pairs and evaluated on "
-            f"{first['mi']['test_batches']} test batches of {first['mi']['batch_size']} (nats, 95% interval over batches); the distance correlation "
-            f"of {first['dcor']['pairs']} test pairs (95% interval over halves, permutation p-value).", '',
-            '```', f"{'view':<5}{'InfoNCE':>9}  {'interval':<17}{'dCor':>9}  {'interval':<18}{'p':>6}", *rows, '```', '']
+    return ['## Post-hoc I(S;E)', '',
+            f"On held-out features: an InfoNCE critic trained on {first['pairs']['train']} training pairs and "
+            f"evaluated on {first['mi']['test_batches']} test batches of {first['mi']['batch_size']} (nats, 95% "
+            f"interval over batches); the distance correlation of {first['dcor']['pairs']} test pairs (95% interval "
+            "over halves, permutation p-value).", '',
+            '```', f"{'view':<5}{'InfoNCE':>9}  {'interval':<17}{'dCor':>9}  {'interval':<18}{'p':>6}",
+            *rows, '```', '']
 
-@register_evaluation('independence', independence_lines, results=True)
 def independence_evaluation(run, loaded, table, beat, n_train:int=5000, n_test:int=2000, n_dcor:int=1000,
                             steps:int=2000, # the critic's training steps
                            )->dict:
@@ -324,8 +334,10 @@ def independence_evaluation(run, loaded, table, beat, n_train:int=5000, n_test:i
     feats, _ = run_features(loaded, n_train, n_test)
     out = {}
     for view in ('X', 'Y'):
-        (s, e), (s_test, e_test) = ((feats[split][f'S_{view}'], feats[split][f'E_{view}']) for split in ('train', 'test'))
-        out[f'S_{view}, E_{view}'] = dict(pairs={'train': len(s), 'test': len(s_test)}, mi=held_out_mi((s, e), (s_test, e_test), steps=steps),
+        (s, e), (s_test, e_test) = ((feats[split][f'S_{view}'], feats[split][f'E_{view}'])
+                                    for split in ('train', 'test'))
+        out[f'S_{view}, E_{view}'] = dict(pairs={'train': len(s), 'test': len(s_test)},
+                                          mi=held_out_mi((s, e), (s_test, e_test), steps=steps),
                                           dcor=dcor_test(s_test[:n_dcor], e_test[:n_dcor]))
         beat(f'view {view} done')
     return out

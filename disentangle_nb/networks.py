@@ -53,12 +53,13 @@ class GlobalStatNet(nn.Module):
     def __init__(self, map_shape:tuple, rep_dim:int, hidden:int=512):
         super().__init__()
         c, h, w = map_shape
-        self.convs = nn.Sequential(nn.Conv2d(c, 64, 3, padding=1), nn.ReLU(), nn.Conv2d(64, 32, 3, padding=1), nn.Flatten())
+        self.convs = nn.Sequential(nn.Conv2d(c, 64, 3, padding=1), nn.ReLU(), nn.Conv2d(64, 32, 3, padding=1),
+                                   nn.Flatten())
         self.dense = nn.Sequential(nn.Linear(32 * h * w + rep_dim, hidden), nn.ReLU(),
                                    nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1))
 
     def forward(self, fmap, rep, perm=None):
-        "Scores (B,) of (fmap_i, rep_i); given `perm` (B,) or (K, B), the bounds' (t_joint (B,), t_marg (B, K)) with rep_perm[i] as negatives."
+        "Scores (B,) of (fmap_i, rep_i); with `perm` (B,) or (K, B): (t_joint (B,), t_marg (B, K)), negatives rep[perm]"
         feat = self.convs(fmap)
         first, n_feat = self.dense[0], feat.shape[-1]
         f = F.linear(feat, first.weight[:, :n_feat], first.bias)  # the map's part of the first layer, once per map
@@ -76,26 +77,29 @@ class LocalStatNet(nn.Module):
         self.rest = nn.Sequential(nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1))
 
     def forward(self, fmap, rep, perm=None):
-        "Scores (B, H*W) of (fmap_i, rep_i) at every location; given `perm`, the bounds' (t_joint (B*H*W,), t_marg (B*H*W, K)): a location an anchor."
-        m = self.map_proj(fmap.flatten(2).transpose(1, 2))  # (B, H*W, hidden): every location's features, projected once
+        "Scores (B, H*W) of (fmap_i, rep_i) per location; with `perm`: (t_joint (B*H*W,), t_marg (B*H*W, K))."
+        # (B, H*W, hidden): every location's features, projected once
+        m = self.map_proj(fmap.flatten(2).transpose(1, 2))
         r = self.rep_proj(rep)
         score = lambda rr: self.rest(m + rr[..., None, :]).squeeze(-1)  # (..., B, hidden) -> (..., B, H*W)
         if perm is None: return score(r)
         marg = score(r[perm])
-        return score(r).flatten(), marg.reshape(-1, 1) if perm.ndim == 1 else marg.permute(1, 2, 0).reshape(-1, len(perm))
+        return score(r).flatten(), (marg.reshape(-1, 1) if perm.ndim == 1
+                                    else marg.permute(1, 2, 0).reshape(-1, len(perm)))
 
 # %% ../nbs/03_networks.ipynb #e5ecf53b
 class Discriminator(nn.Module):
-    "Table IV discriminator: a logit for the concatenation (s, e); optionally standardised over the batch first, and leaky ReLUs."
+    "Table IV discriminator: a logit for the concatenation (s, e), optionally standardised over the batch; leaky ReLUs."
     def __init__(self, s_dim:int, e_dim:int, hidden=(1000, 200),
                  negative_slope:float=0.0, # 0: Table IV's ReLUs; > 0: leaky ReLUs, whose gradient is never zero
-                 standardise:bool=False, # standardise each component of (s, e) over the batch (BatchNorm without affine) before the first layer
+                 standardise:bool=False, # standardise (s, e) per component over the batch (affine-free BatchNorm) first
                 ):
         super().__init__()
         dims = [s_dim + e_dim, *hidden]
         def act(): return nn.LeakyReLU(negative_slope) if negative_slope else nn.ReLU()
         first = [nn.BatchNorm1d(dims[0], affine=False)] if standardise else []
-        self.net = nn.Sequential(*first, *[m for a, b in zip(dims[:-1], dims[1:]) for m in (nn.Linear(a, b), act())], nn.Linear(dims[-1], 1))
+        self.net = nn.Sequential(*first, *[m for a, b in zip(dims[:-1], dims[1:]) for m in (nn.Linear(a, b), act())],
+                                 nn.Linear(dims[-1], 1))
     def forward(self, s, e): return self.net(torch.cat([s, e], 1)).squeeze(1)
 
 class Probe(nn.Module):
@@ -103,7 +107,8 @@ class Probe(nn.Module):
     def __init__(self, in_dim:int, n_classes:int, hidden:int=64):
         super().__init__()
         self.net = nn.Sequential(nn.Linear(in_dim, hidden), nn.BatchNorm1d(hidden), nn.ReLU(),
-                                 nn.Linear(hidden, hidden), nn.BatchNorm1d(hidden), nn.ReLU(), nn.Linear(hidden, n_classes))
+                                 nn.Linear(hidden, hidden), nn.BatchNorm1d(hidden), nn.ReLU(),
+                                 nn.Linear(hidden, n_classes))
     def forward(self, r): return self.net(r)
 
 # %% ../nbs/03_networks.ipynb #6fc96fd7

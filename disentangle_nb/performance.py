@@ -36,7 +36,7 @@ class ItemPairs(Dataset):
     def __getitem__(self, i): return tuple(self.ds[i])
 
 class ReferenceLoop:
-    "Plain PyTorch training of a stage model: DataLoader of per-item pairs, fp32, eager, one Adam over every trainable parameter."
+    "Plain PyTorch stage-model training: DataLoader of per-item pairs, fp32, eager, one Adam over all trainable params."
     def __init__(self, model, ds_cpu:PairDataset, bs:int, lr:float, device, workers:int=0):
         self.model, self.device = model.to(device).train(), device
         self.dl = DataLoader(ItemPairs(ds_cpu), bs, shuffle=True, drop_last=True, num_workers=workers,
@@ -84,7 +84,8 @@ def stage_learner(cfg:TrainConfig, stage:str, train_ds, valid_ds, iters:int):
     "A `Learner` of `stage` for `iters` iterations per fit, with a `StepTimer`, its progress bar and logging off."
     dls = stage_dls(train_ds, valid_ds, cfg.batch_size, iters, 1, cfg.seed)
     model, cbs = stage_model(cfg, stage, train_ds), [StepTimer()]
-    learn = (shared_learner(dls, model, cfg.lr, cbs=cbs) if stage == 'shared' else exclusive_learner(dls, model, cfg.lr, cfg.lr_disc, cfg.disc_steps, cbs=cbs))
+    learn = (shared_learner(dls, model, cfg.lr, cbs=cbs) if stage == 'shared'
+             else exclusive_learner(dls, model, cfg.lr, cfg.lr_disc, cfg.disc_steps, cbs=cbs))
     learn.remove_cb(learn.progress); learn.logger = noop
     return learn
 
@@ -104,7 +105,8 @@ class PeakMemory:
     "Peak memory (MB) used while the block runs: device allocations on CUDA, resident memory growth on the CPU (Linux)."
     def __init__(self, device): self.device = torch.device(device)
     def __enter__(self):
-        if self.device.type == 'cuda': torch.cuda.reset_peak_memory_stats(self.device); self.base = torch.cuda.memory_allocated(self.device)
+        if self.device.type == 'cuda':
+            torch.cuda.reset_peak_memory_stats(self.device); self.base = torch.cuda.memory_allocated(self.device)
         else:
             try: Path('/proc/self/clear_refs').write_text('5')
             except OSError: pass
@@ -156,7 +158,8 @@ def peak_fraction(flops_per_s:float, device)->float|None:
     return None if peak is None else flops_per_s / (peak * 1e12)
 
 # %% ../nbs/11_performance.ipynb #bf151d99
-def benchmark_row(cfg:TrainConfig, stage:str, bs:int, device=None, iters:int=10, rounds:int=3, warmup:int=3, workers:int=0)->dict:
+def benchmark_row(cfg:TrainConfig, stage:str, bs:int, device=None, iters:int=10, rounds:int=3, warmup:int=3,
+                  workers:int=0)->dict:
     "Ours against the reference for one dataset, stage and batch size: it/s, peak memory, data share, FLOPs."
     device = default_device(device)
     cfg = TrainConfig(**{**cfg.__dict__, 'batch_size': bs})
@@ -177,8 +180,9 @@ def benchmark_row(cfg:TrainConfig, stage:str, bs:int, device=None, iters:int=10,
     x, y, *_ = next(iter(learn.dls.train))
     flops = step_flops(learn.model, x, y)
     ours_s, ref_s = float(np.median(ours)), float(np.median(theirs))
-    return dict(dataset=cfg.dataset, stage=stage, batch=bs, ours_it_s=round(1 / ours_s, 2), reference_it_s=round(1 / ref_s, 2),
-                ratio=round(ref_s / ours_s, 2), data_share=round(share, 3), reference_data_share=round(ref_share, 3),
+    return dict(dataset=cfg.dataset, stage=stage, batch=bs, ours_it_s=round(1 / ours_s, 2),
+                reference_it_s=round(1 / ref_s, 2), ratio=round(ref_s / ours_s, 2), data_share=round(share, 3),
+                reference_data_share=round(ref_share, 3),
                 peak_mem_mb=round(mem['ours'], 1), reference_peak_mem_mb=round(mem['reference'], 1),
                 gflop_per_it=round(flops / 1e9, 3), achieved_gflop_s=round(flops / ours_s / 1e9, 1),
                 peak_flops_fraction=peak_fraction(flops / ours_s, device))
@@ -191,8 +195,9 @@ def hardware_name(device)->str:
     return next((k.lower() for k in PEAK_BF16_TFLOPS if k.lower() in name), 'cuda')
 
 # %% ../nbs/11_performance.ipynb #38b591ab
-def benchmark(datasets=('cmnist', 'shapes3d'), stages=('shared', 'exclusive'), batch_sizes=(64,), growth_sizes=(64, 128, 256, 512),
-              preset:str='quick', overrides:dict|None=None, device=None, iters:int=10, rounds:int=3, path=None, verbose:bool=True)->dict:
+def benchmark(datasets=('cmnist', 'shapes3d'), stages=('shared', 'exclusive'), batch_sizes=(64,),
+              growth_sizes=(64, 128, 256, 512), preset:str='quick', overrides:dict|None=None, device=None,
+              iters:int=10, rounds:int=3, path=None, verbose:bool=True)->dict:
     "Benchmark rows for every dataset x stage x batch size, and stage 1's growth with batch size on the first dataset."
     device = default_device(device)
     start, rows = time.time(), []
@@ -201,28 +206,34 @@ def benchmark(datasets=('cmnist', 'shapes3d'), stages=('shared', 'exclusive'), b
     for d, s, b in combos:
         rows.append(benchmark_row(resolve_config(d, preset, overrides), s, b, device, iters, rounds))
         if verbose: print(format_row(rows[-1]))
-    result = dict(hardware=hardware(), torch=torch.__version__, preset=preset, overrides=overrides or {}, iters=iters, rounds=rounds,
-                  seconds=round(time.time() - start, 1), rows=rows)
-    if path is not None: Path(path).parent.mkdir(parents=True, exist_ok=True); Path(path).write_text(json.dumps(result, indent=1))
+    result = dict(hardware=hardware(), torch=torch.__version__, preset=preset, overrides=overrides or {}, iters=iters,
+                  rounds=rounds, seconds=round(time.time() - start, 1), rows=rows)
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True); Path(path).write_text(json.dumps(result, indent=1))
     return result
 
 # %% ../nbs/11_performance.ipynb #a1ffce2d
 def format_row(r:dict)->str:
     "One benchmark row as a line of text."
-    return (f"{r['dataset']:9s} {r['stage']:9s} batch {r['batch']:4d}: ours {r['ours_it_s']:7.2f} it/s, reference {r['reference_it_s']:7.2f} it/s "
-            f"(x{r['ratio']:.2f}), data {r['data_share']:.1%} of our step vs {r['reference_data_share']:.1%}, peak {r['peak_mem_mb']:.0f} MB "
-            f"(reference {r['reference_peak_mem_mb']:.0f}), {r['gflop_per_it']:.2f} GFLOP/it, {r['achieved_gflop_s']:.1f} GFLOP/s")
+    return (f"{r['dataset']:9s} {r['stage']:9s} batch {r['batch']:4d}: ours {r['ours_it_s']:7.2f} it/s, "
+            f"reference {r['reference_it_s']:7.2f} it/s "
+            f"(x{r['ratio']:.2f}), data {r['data_share']:.1%} of our step vs {r['reference_data_share']:.1%}, "
+            f"peak {r['peak_mem_mb']:.0f} MB "
+            f"(reference {r['reference_peak_mem_mb']:.0f}), {r['gflop_per_it']:.2f} GFLOP/it, "
+            f"{r['achieved_gflop_s']:.1f} GFLOP/s")
 
 # %% ../nbs/11_performance.ipynb #3c3cd18d
 def plot_growth(result:dict, dataset:str|None=None, path=None):
     "Stage 1 step time (ours and reference) and our peak memory against batch size, from a benchmark result."
-    rows = [r for r in result['rows'] if r['stage'] == 'shared' and r['dataset'] == (dataset or result['rows'][0]['dataset'])]
+    rows = [r for r in result['rows']
+            if r['stage'] == 'shared' and r['dataset'] == (dataset or result['rows'][0]['dataset'])]
     rows = sorted({r['batch']: r for r in rows}.values(), key=lambda r: r['batch'])
     bs = [r['batch'] for r in rows]
     fig, (a, b) = plt.subplots(1, 2, figsize=(9, 3.2))
     a.plot(bs, [1000 / r['ours_it_s'] for r in rows], 'o-', label='ours')
     a.plot(bs, [1000 / r['reference_it_s'] for r in rows], 's--', label='reference loop')
-    a.set(xscale='log', yscale='log', xlabel='batch size', ylabel='ms per iteration', xticks=bs, xticklabels=bs); a.legend()
+    a.set(xscale='log', yscale='log', xlabel='batch size', ylabel='ms per iteration', xticks=bs, xticklabels=bs)
+    a.legend()
     b.plot(bs, [r['peak_mem_mb'] for r in rows], 'o-')
     b.set(xscale='log', xlabel='batch size', ylabel='peak memory (MB)', xticks=bs, xticklabels=bs)
     fig.suptitle(f"stage 1 on {rows[0]['dataset']}: {result['hardware']}", fontsize=9); fig.tight_layout()
@@ -239,5 +250,6 @@ def demo_phases(results:dict)->dict:
 
 def format_phases(row:dict)->str:
     "A demo's phases as two lines: training, then evaluation, each with its total."
-    def line(kind): return f"{kind:<10} {row[f'{kind}_total']:7.0f} s: " + ', '.join(f'{k} {v:.0f} s' for k, v in row[kind].items())
+    def line(kind): return (f"{kind:<10} {row[f'{kind}_total']:7.0f} s: "
+                            + ', '.join(f'{k} {v:.0f} s' for k, v in row[kind].items()))
     return f"{row['hardware']}\n{line('training')}\n{line('evaluation')}"

@@ -6,7 +6,7 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/probes.html.md"""
 
 # %% ../nbs/06_probes.ipynb #679cc27c
 from __future__ import annotations
-import copy, math, statistics, time
+import copy, math, statistics
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 import torch
@@ -22,12 +22,12 @@ from .exclusive_stage import ExclusiveMI
 # %% auto #0
 __all__ = ['PROTOCOLS', 'PROBE_SEEDS', 'STUDY_PROTOCOLS', 'FLOOR_SLACK', 'TOY_SPEC', 'UNDERTRAINED_MARGIN', 'CAPACITY_PROTOCOLS',
            'CAPACITY_CURVE', 'representations', 'encode_pairs', 'extract_features', 'ProbeProtocol', 'StackedProbes',
-           'StackedAdam', 'fit_probes', 'view_of', 'probe_fits', 'toy_features', 'distance_to_ideal', 'mean_sd',
-           'ProbeTable', 'fit_order', 'probe_table', 'plot_probe_capacity']
+           'StackedAdam', 'fit_probes', 'view_of', 'probe_inputs', 'probe_fits', 'toy_features', 'distance_to_ideal',
+           'mean_sd', 'mean_sd_text', 'ProbeTable', 'fit_order', 'probe_table', 'plot_probe_capacity']
 
 # %% ../nbs/06_probes.ipynb #8cd2f9d8
 def representations(model, x:torch.Tensor, y:torch.Tensor)->dict:
-    "S_X, S_Y of a batch of pairs under a stage-1 model (`SharedMI`); S_X, E_X, S_Y, E_Y under a stage-2 model (`ExclusiveMI`)."
+    "S_X, S_Y of a batch of pairs under a stage-1 model (`SharedMI`); S_X, E_X, S_Y, E_Y under stage 2 (`ExclusiveMI`)."
     model = unwrap(model)  # a model trained under DistributedDataParallel
     if isinstance(model, ExclusiveMI):
         ((_, sx), (_, ex)), ((_, sy), (_, ey)) = model.encode(x, y)
@@ -37,11 +37,12 @@ def representations(model, x:torch.Tensor, y:torch.Tensor)->dict:
 
 # %% ../nbs/06_probes.ipynb #771dde67
 def encode_pairs(model, batches, beat=noop, channels_last:bool=False)->dict:
-    "The representations (float) and labels of every `PairBatch` in `batches`, concatenated, on the model's device; `beat` after each batch."
+    "Representations (float) and labels of all `PairBatch`es in `batches`, joined, on the model's device; `beat` each."
     out, layout = defaultdict(list), torch.channels_last if channels_last else torch.contiguous_format
     with torch.no_grad():
         for i, b in enumerate(batches, 1):
-            for k, v in representations(model, b.x.contiguous(memory_format=layout), b.y.contiguous(memory_format=layout)).items():
+            for k, v in representations(model, b.x.contiguous(memory_format=layout),
+                                        b.y.contiguous(memory_format=layout)).items():
                 out[k].append(v.float())
             out['labels_x'].append(b.labels_x); out['labels_y'].append(b.labels_y)
             beat(lambda: f'{i} batches encoded')
@@ -52,22 +53,26 @@ def extract_features(shared, # a trained stage-1 model (`SharedMI`)
                      exclusive, # a trained stage-2 model (`ExclusiveMI`), or None for S only
                      ds:PairDataset, bs:int=256, n_batches:int|None=None, seed:int=0, beat=noop)->dict:
     "S_X, E_X, S_Y, E_Y (N, d) and labels_x, labels_y (N, factors) of a fixed pass over `ds`, on the CPU."
-    model = copy.deepcopy(unwrap(shared if exclusive is None else exclusive)).eval().to(memory_format=torch.channels_last)
-    feats = encode_pairs(model, PairLoader(ds, bs, shuffle=False, drop_last=False, seed=seed, n_batches=n_batches), beat, channels_last=True)
+    model = copy.deepcopy(unwrap(shared if exclusive is None else exclusive)).eval().to(
+        memory_format=torch.channels_last)
+    feats = encode_pairs(model, PairLoader(ds, bs, shuffle=False, drop_last=False, seed=seed, n_batches=n_batches),
+                         beat, channels_last=True)
     return {k: v.cpu() for k, v in feats.items()}
 
 # %% ../nbs/06_probes.ipynb #13156a49
 @dataclass(frozen=True)
 class ProbeProtocol:
     "How a probe is built, trained and stopped."
-    hidden:int|str|None = 64 # hidden units of the Table V probe; 'classes': as many as the factor has classes; None: linear
+    # hidden units of the Table V probe; 'classes': as many as the factor has classes; None: linear
+    hidden:int|str|None = 64
     standardise:bool = True # scale features by the training split's mean and standard deviation
     lr:float = 3e-3 # Adam learning rate of the Table V probe (the linear probe: L-BFGS, unit step with line search)
     bs:int = 512 # batch size of the Table V probe (the linear probe: the whole training split)
     steps:int = 20_000 # budget: the most training steps (the linear probe: L-BFGS iterations)
     eval_every:int = 100 # steps between evaluations on the validation split
     patience:int = 5 # evaluations without a gain of `min_delta` that make a plateau
-    min_delta:float = 0.002 # a gain of validation accuracy that counts: it moves the kept checkpoint and resets the patience
+    # a gain of validation accuracy that counts: it moves the kept checkpoint and resets the patience
+    min_delta:float = 0.002
     lr_drops:int = 1 # plateaus at which the learning rate is divided by 10; the plateau after them stops the probe
     l2:float = 1e-4 # the linear probe's weight decay (its objective is then strictly convex)
 
@@ -91,7 +96,7 @@ STUDY_PROTOCOLS = ('linear', 'ours') # the probes of every study's rows: the lin
 
 # %% ../nbs/06_probes.ipynb #07a8dfdd
 class StackedProbes(nn.Module):
-    "K Table V probes of one shape run as one: stacked weights, activations laid out (K, units, batch), BatchNorm per probe and unit."
+    "K Table V probes of one shape as one: stacked weights, activations (K, units, batch), BatchNorm per probe, unit."
     linears, norms = (0, 3, 6), (1, 4)  # where `Probe.net` has its dense layers and its BatchNorms
     def __init__(self, probes:list): # identical `Probe` modules, one per slice
         super().__init__()
@@ -99,7 +104,8 @@ class StackedProbes(nn.Module):
         def stacked(get): return nn.Parameter(torch.stack([get(n).detach() for n in nets]))
         self.weights = nn.ParameterList([stacked(lambda n: n[i].weight) for i in self.linears])  # (K, out, in)
         self.biases = nn.ParameterList([stacked(lambda n: n[i].bias[:, None]) for i in self.linears])  # (K, out, 1)
-        self.gains = nn.ParameterList([stacked(lambda n: n[i].weight) for i in self.norms])  # BatchNorm's affine map, (K, hidden)
+        # BatchNorm's affine map, (K, hidden)
+        self.gains = nn.ParameterList([stacked(lambda n: n[i].weight) for i in self.norms])
         self.shifts = nn.ParameterList([stacked(lambda n: n[i].bias) for i in self.norms])
         for j, i in enumerate(self.norms):
             self.register_buffer(f'mean{j}', torch.stack([n[i].running_mean for n in nets]))
@@ -122,7 +128,7 @@ class StackedProbes(nn.Module):
 
 # %% ../nbs/06_probes.ipynb #c9f9d977
 class _Plateaus:
-    "Per stacked probe: the best validation accuracy, its step and state, and the evaluations since a gain of `min_delta`."
+    "Per stacked probe: the best validation accuracy, its step and state, the evaluations since a gain of `min_delta`."
     def __init__(self, state:dict, # name -> stacked tensor (K, ...): the probes' parameters and buffers
                  min_delta:float):
         self.state, self.min_delta = state, min_delta
@@ -145,7 +151,7 @@ class _Plateaus:
 
 # %% ../nbs/06_probes.ipynb #3c04ebc9
 class StackedAdam:
-    "Adam over stacked parameters (K, ...) with a learning rate per slice, `lr * scale[k]`: the step of one `torch.optim.Adam` per probe."
+    "Adam on stacked parameters (K, ...), learning rate `lr * scale[k]` per slice: a `torch.optim.Adam` step per probe."
     def __init__(self, params, lr:float, betas=(0.9, 0.999), eps:float=1e-8):
         self.params, self.lr, self.betas, self.eps, self.t = list(params), lr, betas, eps, 0
         self.m, self.v = [torch.zeros_like(p) for p in self.params], [torch.zeros_like(p) for p in self.params]
@@ -157,7 +163,8 @@ class StackedAdam:
         (b1, b2), grads = self.betas, [p.grad for p in self.params]
         torch._foreach_lerp_(self.m, grads, 1 - b1)
         torch._foreach_mul_(self.v, b2); torch._foreach_addcmul_(self.v, grads, grads, 1 - b2)
-        denom = torch._foreach_sqrt(self.v); torch._foreach_div_(denom, math.sqrt(1 - b2 ** self.t)); torch._foreach_add_(denom, self.eps)
+        denom = torch._foreach_sqrt(self.v); torch._foreach_div_(denom, math.sqrt(1 - b2 ** self.t))
+        torch._foreach_add_(denom, self.eps)
         steps = torch._foreach_div(self.m, denom)
         size = -self.lr / (1 - b1 ** self.t) * scale
         torch._foreach_mul_(steps, [size.view(-1, *[1] * (p.dim() - 1)) for p in self.params])
@@ -170,13 +177,15 @@ def fit_probes(x:dict, # split ('train', 'valid', 'test') -> (K, N, d) features,
                n_classes:int, protocol:ProbeProtocol, seeds:list, # one probe seed per slice
                threads:int|None=1, # torch CPU threads while training
                beat=None, # called with a message (or a function giving one) after each evaluation
-               floor:torch.Tensor|None=None, # (K,) validation accuracies below which a Table V probe does not stop (None: no floor)
+               # (K,) validation accuracies below which a Table V probe does not stop (None: no floor)
+               floor:torch.Tensor|None=None,
               )->dict:
-    "Train K probes of one shape until they converge; their test and validation accuracy (K,), best step and whether they converged."
+    "Train K probes of one shape to convergence; their test and validation accuracy (K,), best step, whether converged."
     beat = beat or (lambda message: None)
     with torch_threads(threads):
         if protocol.width(n_classes) is None: return _fit_linear(x, y, n_classes, protocol, seeds, beat)
-        return _fit_table_v(x, y, n_classes, protocol, seeds, beat, torch.full((len(seeds),), -1.) if floor is None else floor)
+        return _fit_table_v(x, y, n_classes, protocol, seeds, beat,
+                            torch.full((len(seeds),), -1.) if floor is None else floor)
 
 # %% ../nbs/06_probes.ipynb #d5e8c57f
 def _fit_table_v(x, y, n_classes, protocol, seeds, beat, floor):
@@ -192,13 +201,16 @@ def _fit_table_v(x, y, n_classes, protocol, seeds, beat, floor):
         return acc
     opt = StackedAdam(probes.parameters(), lr=protocol.lr)
     gens = [torch.Generator(device=device).manual_seed(s) for s in seeds]
-    flat_x, flat_y, offsets = x['train'].reshape(K * n, d), y['train'].reshape(K * n), n * torch.arange(K, device=device)[:, None]
+    flat_x, flat_y, offsets = (x['train'].reshape(K * n, d), y['train'].reshape(K * n),
+                               n * torch.arange(K, device=device)[:, None])
     plateaus = _Plateaus(probes.state_dict(keep_vars=True), protocol.min_delta)
-    scale, drops = torch.ones(K, device=device), torch.zeros(K, dtype=torch.long, device=device)  # each probe's learning rate / lr
+    # each probe's learning rate / lr
+    scale, drops = torch.ones(K, device=device), torch.zeros(K, dtype=torch.long, device=device)
     for step in range(1, protocol.steps + 1):
         idx = torch.stack([torch.randint(n, (protocol.bs,), generator=g, device=device) for g in gens]) + offsets
         xb, yb = flat_x.index_select(0, idx.view(-1)).view(K, -1, d), flat_y[idx]
-        on = None if (scale > 0).all() else (scale > 0).nonzero()[:, 0]  # the probes still training: the stopped ones cost nothing
+        # the probes still training: the stopped ones cost nothing
+        on = None if (scale > 0).all() else (scale > 0).nonzero()[:, 0]
         if on is not None: xb, yb = xb[on], yb[on]
         loss = F.cross_entropy(probes(xb, on), yb, reduction='sum') / protocol.bs
         loss.backward(); opt.step(scale)
@@ -209,7 +221,8 @@ def _fit_table_v(x, y, n_classes, protocol, seeds, beat, floor):
         stop = last & (plateaus.acc >= floor.to(device))  # it stops a probe at its floor or above,
         restart = last & ~stop  # and starts the schedule again below it
         scale = torch.where(stop, 0., torch.where(restart, 1., torch.where(at_plateau, scale / 10, scale)))
-        drops, plateaus.stale = torch.where(restart, 0, drops + (at_plateau & ~last)), torch.where(at_plateau & ~stop, 0, plateaus.stale)
+        drops, plateaus.stale = (torch.where(restart, 0, drops + (at_plateau & ~last)),
+                                 torch.where(at_plateau & ~stop, 0, plateaus.stale))
         beat(lambda: f'{K} probes, step {step}, {int((scale == 0).sum())} converged')
         if (scale == 0).all(): break
     plateaus.restore()
@@ -219,9 +232,11 @@ def _fit_table_v(x, y, n_classes, protocol, seeds, beat, floor):
 def _fit_linear(x, y, n_classes, protocol, seeds, beat):
     out = defaultdict(list)
     for k, seed in enumerate(seeds):
-        with torch.random.fork_rng(devices=[]): torch.manual_seed(seed); probe = protocol.make(x['train'].shape[2], n_classes)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed); probe = protocol.make(x['train'].shape[2], n_classes)
         probe = probe.to(x['train'].device)
-        opt = torch.optim.LBFGS(probe.parameters(), lr=1, max_iter=protocol.steps, history_size=20, line_search_fn='strong_wolfe',
+        opt = torch.optim.LBFGS(probe.parameters(), lr=1, max_iter=protocol.steps, history_size=20,
+                                line_search_fn='strong_wolfe',
                                 tolerance_grad=1e-6, tolerance_change=1e-10)
         def objective():
             opt.zero_grad()
@@ -231,7 +246,8 @@ def _fit_linear(x, y, n_classes, protocol, seeds, beat):
         opt.step(objective)
         iterations = opt.state[probe.weight]['n_iter']
         with torch.no_grad():
-            for split in ('test', 'valid'): out[split].append((probe(x[split][k]).argmax(-1) == y[split][k]).float().mean())
+            for split in ('test', 'valid'):
+                out[split].append((probe(x[split][k]).argmax(-1) == y[split][k]).float().mean())
         out['step'].append(iterations); out['converged'].append(iterations < protocol.steps)
         beat(f'{k + 1} of {len(seeds)} linear probes')
     return {k: torch.tensor(v) for k, v in out.items()}
@@ -242,7 +258,7 @@ def view_of(rep:str)->str:
     return rep[-1].lower()
 
 # %% ../nbs/06_probes.ipynb #e0a80444
-def _inputs(features_by_split:dict, rep:str, standardise:bool)->dict:
+def probe_inputs(features_by_split:dict, rep:str, standardise:bool)->dict:
     "The features of `rep` per split, standardised with the training split's statistics if asked."
     feats = {s: f[rep].float() for s, f in features_by_split.items()}
     if not standardise: return feats
@@ -256,9 +272,9 @@ def probe_fits(features_by_split:dict, # split ('train', 'valid', 'test') -> `ex
                spec:FactorSpec, protocol:ProbeProtocol, seeds=PROBE_SEEDS, threads:int|None=1, beat=None,
                floors:dict|None=None, # {rep: {factor: validation accuracy}} of the linear probes (None: no floors)
               )->dict:
-    "The probe of every representation, factor and seed: {rep: {factor: [{'test', 'valid', 'step', 'converged'} per seed]}}."
+    "A probe per representation, factor and seed: {rep: {factor: [{'test', 'valid', 'step', 'converged'} per seed]}}."
     reps = [r for r in REPRESENTATIONS if r in features_by_split['train']]
-    inputs = {r: _inputs(features_by_split, r, protocol.standardise) for r in reps}
+    inputs = {r: probe_inputs(features_by_split, r, protocol.standardise) for r in reps}
     def labels(split, rep, factor):
         return features_by_split[split][f'labels_{view_of(rep)}'][:, spec.factors(view_of(rep)).index(factor)]
     fit_seeds = seeds[:1] if protocol.hidden is None else seeds  # a linear probe: one answer for every seed
@@ -277,7 +293,8 @@ def probe_fits(features_by_split:dict, # split ('train', 'valid', 'test') -> `ex
     return out
 
 # %% ../nbs/06_probes.ipynb #c28d0657
-TOY_SPEC = FactorSpec({'shape': 4, 'hue_x': 4, 'hue_y': 4}, shared=('shape',), exclusive_x=('hue_x',), exclusive_y=('hue_y',))
+TOY_SPEC = FactorSpec({'shape': 4, 'hue_x': 4, 'hue_y': 4}, shared=('shape',), exclusive_x=('hue_x',),
+                      exclusive_y=('hue_y',))
 
 def toy_features(holds:dict, # representation -> the factors its features encode
                  spec=TOY_SPEC, sizes=dict(train=2000, valid=500, test=1000), dim=8, noise=0.2, seed=0)->dict:
@@ -305,6 +322,15 @@ def mean_sd(values:list)->dict:
     "Mean and sample standard deviation (0 for one value)."
     return {'mean': statistics.fmean(values), 'sd': statistics.stdev(values) if len(values) > 1 else 0.0}
 
+def mean_sd_text(v, # a number, a {'mean', 'sd'}, or None
+                 scale:float=1., digits:int=3,
+                 spread:bool=True, # show the sd (False: the mean alone, e.g. of one training seed)
+                )->str:
+    "The one way a value or a mean ± sd is written: times `scale`, with `digits` decimals; '-' for None."
+    if v is None: return '-'
+    if not isinstance(v, dict): return f'{scale * v:.{digits}f}'
+    return f"{scale * v['mean']:.{digits}f}" + (f" ± {scale * v['sd']:.{digits}f}" if spread else '')
+
 # %% ../nbs/06_probes.ipynb #5fa5845e
 @dataclass
 class ProbeTable:
@@ -313,7 +339,8 @@ class ProbeTable:
     seed_accuracies:dict # protocol -> {rep: {factor: [test accuracy per probe seed]}}
     data:str = '' # what the features were computed from
     seconds:dict = field(default_factory=dict) # protocol -> wall time
-    fits:dict = field(default_factory=dict) # protocol -> {rep: {factor: [{'valid', 'step', 'converged'} per probe seed]}}
+    # protocol -> {rep: {factor: [{'valid', 'step', 'converged'} per probe seed]}}
+    fits:dict = field(default_factory=dict)
     over:str = 'probe seeds' # what the seeds behind each accuracy are
 
     @property
@@ -334,9 +361,11 @@ def accuracy(self:ProbeTable, protocol:str='ours')->dict:
 
 # %% ../nbs/06_probes.ipynb #aa622d2b
 @patch
-def distance_to_ideal(self:ProbeTable, protocol:str='ours')->dict:
+# patched onto ProbeTable; the function stays
+def distance_to_ideal(self:ProbeTable, protocol:str='ours')->dict:  # noqa: F811
     "Each representation's distance to the ideal, of the mean accuracies."
-    return distance_to_ideal({r: {f: v['mean'] for f, v in fs.items()} for r, fs in self.accuracy(protocol).items()}, self.spec)
+    return distance_to_ideal({r: {f: v['mean'] for f, v in fs.items()} for r, fs in self.accuracy(protocol).items()},
+                             self.spec)
 
 # %% ../nbs/06_probes.ipynb #1e821e38
 UNDERTRAINED_MARGIN = 0.02 # a probe this far below the linear probe on the same features is undertrained
@@ -348,7 +377,8 @@ def flags(self:ProbeTable, protocol:str='ours')->dict:
     out = defaultdict(dict)
     for rep, factors in self.accuracy(protocol).items():
         for f, acc in factors.items():
-            if not all(fit['converged'] for fit in self.fits.get(protocol, {}).get(rep, {}).get(f, [])): out[rep][f] = 'not converged'
+            if not all(fit['converged'] for fit in self.fits.get(protocol, {}).get(rep, {}).get(f, [])):
+                out[rep][f] = 'not converged'
             elif linear and linear[rep][f]['mean'] - UNDERTRAINED_MARGIN > max(acc['mean'], 1 / self.spec.n_classes[f]):
                 out[rep][f] = 'undertrained'
     return dict(out)
@@ -370,11 +400,6 @@ def columns(self:ProbeTable, protocols:list|None=None, reference:dict|None=None)
             for rep in self.reps}
 
 # %% ../nbs/06_probes.ipynb #179e03fd
-def _percent(v)->str:
-    "An accuracy (a fraction, or a {'mean', 'sd'} of fractions) in %."
-    if v is None: return '-'
-    return f"{100 * v['mean']:.1f} ± {100 * v['sd']:.1f}" if isinstance(v, dict) else f'{100 * v:.1f}'
-
 def _distance(d)->str: return '-' if d is None else f'{d:.3f}'
 
 @patch
@@ -386,14 +411,16 @@ def _caption(self:ProbeTable)->list:
 def _marked(self:ProbeTable, protocols:list)->tuple:
     "A function (column, rep, factor) -> '!' or ' ', and the lines under the table that explain the marks."
     flags = {p: self.flags(p) for p in protocols}
-    notes = [f'! {p}, {rep} {f}: {why}' for p, reps in flags.items() for rep, fs in reps.items() for f, why in fs.items()]
+    notes = [f'! {p}, {rep} {f}: {why}'
+             for p, reps in flags.items() for rep, fs in reps.items() for f, why in fs.items()]
     if not notes and any(self.fits.get(p) for p in protocols):
-        notes = [f'Every probe converged, and none reads a factor more than {100 * UNDERTRAINED_MARGIN:.0f} points below the linear probe.']
+        notes = [f'Every probe converged, and none reads a factor more than {100 * UNDERTRAINED_MARGIN:.0f} points '
+                 'below the linear probe.']
     return (lambda col, rep, f: '!' if f in flags.get(col, {}).get(rep, {}) else ' '), notes
 
 @patch
 def format(self:ProbeTable, protocols:list|None=None, reference:dict|None=None)->str:
-    "The table as text, a row per representation and factor, a column per protocol; `reference`: {column name: {rep: {factor: fraction or {'mean', 'sd'}}}} printed beside ours."
+    "Text table, a row per rep and factor, a column per protocol; `reference` beside: {column: {rep: {factor: acc}}}."
     table = self.columns(protocols, reference)
     names = list(next(iter(table.values())))
     mark, notes = self._marked([c for c in names if c in self.seed_accuracies])
@@ -402,14 +429,16 @@ def format(self:ProbeTable, protocols:list|None=None, reference:dict|None=None)-
     lines = [*self._caption(), f"{'rep':5}{'factor':{fw}}" + ''.join(f'{c:>{w}} ' for c in names)]
     for rep, cols in table.items():
         for f in self.spec.factors(view_of(rep)):
-            lines.append(f'{rep:5}{f:{fw}}' + ''.join(f'{_percent(acc.get(f)):>{w}}{mark(c, rep, f)}' for c, (acc, _) in cols.items()))
+            lines.append(f'{rep:5}{f:{fw}}'
+                         + ''.join(f'{mean_sd_text(acc.get(f), 100, 1):>{w}}{mark(c, rep, f)}'
+                                   for c, (acc, _) in cols.items()))
         lines.append(f"{rep:5}{'distance to ideal':{fw}}" + ''.join(f'{_distance(d):>{w}} ' for _, d in cols.values()))
     return '\n'.join(lines + notes)
 
 # %% ../nbs/06_probes.ipynb #9bc9b34d
 @patch
 def format_paper_layout(self:ProbeTable, protocols:list|None=None, reference:dict|None=None)->str:
-    "The table as the paper prints it: a block per representation, a row for the ideal, each protocol and each reference, a column per factor and the distance to ideal."
+    "The paper's layout: a block per rep, rows: ideal, each protocol, each reference; columns: factors, distance."
     lines, table = self._caption(), self.columns(protocols, reference)
     mark, notes = self._marked([c for c in next(iter(table.values())) if c in self.seed_accuracies])
     for rep, cols in table.items():
@@ -417,7 +446,9 @@ def format_paper_layout(self:ProbeTable, protocols:list|None=None, reference:dic
         w, lw = max(len(f) + 2 for f in factors), max(len(f'{rep} {c}') for c in cols) + 2
         lines += ['', ' ' * lw + ''.join(f'{f:>{w}} ' for f in factors)]
         for c, (acc, d) in cols.items():
-            lines.append(f'{rep} {c}'.ljust(lw) + ''.join(f'{_percent(acc.get(f)):>{w}}{mark(c, rep, f)}' for f in factors[:-1]) + f'{_distance(d):>{w}}')
+            lines.append(f'{rep} {c}'.ljust(lw)
+                         + ''.join(f'{mean_sd_text(acc.get(f), 100, 1):>{w}}{mark(c, rep, f)}' for f in factors[:-1])
+                         + f'{_distance(d):>{w}}')
     return '\n'.join(lines + ([''] + notes if notes else []))
 
 # %% ../nbs/06_probes.ipynb #62547cbe
@@ -425,11 +456,12 @@ def format_paper_layout(self:ProbeTable, protocols:list|None=None, reference:dic
 def from_results(cls:ProbeTable, results:dict):
     "The table a results file (`write_probe_results`) was written from, every protocol and probe seed."
     return cls(FactorSpec(**{k: tuple(v) if isinstance(v, list) else v for k, v in results['factors'].items()}),
-               results['per_seed'], results['data'], results['probe_seconds'], results.get('probe_fits', {}), results.get('over', 'probe seeds'))
+               results['per_seed'], results['data'], results['probe_seconds'], results.get('probe_fits', {}),
+               results.get('over', 'probe seeds'))
 
 # %% ../nbs/06_probes.ipynb #e3f3cbd7
 def fit_order(protocols:dict)->list:
-    "The names of `protocols` in the order `probe_table` fits them: linear ones first (they set the floors), the rest as given."
+    "`protocols`' names in the order `probe_table` fits them: linear first (they set the floors), the rest as given."
     return sorted(protocols, key=lambda name: protocols[name].hidden is not None)
 
 # %% ../nbs/06_probes.ipynb #3480a744
@@ -444,15 +476,19 @@ def probe_table(features_by_split:dict, # split ('train', 'valid', 'test') -> `e
             found = probe_fits(features_by_split, spec, protocols[name], seeds, threads, beat, floors)
         if protocols[name].hidden is None and floors is None:
             floors = {r: {f: per_seed[0]['valid'] for f, per_seed in fs.items()} for r, fs in found.items()}
-        accuracies[name] = {r: {f: [fit['test'] for fit in per_seed] for f, per_seed in fs.items()} for r, fs in found.items()}
-        fits[name] = {r: {f: [{k: fit[k] for k in ('valid', 'step', 'converged')} for fit in per_seed] for f, per_seed in fs.items()}
+        accuracies[name] = {r: {f: [fit['test'] for fit in per_seed] for f, per_seed in fs.items()}
+                            for r, fs in found.items()}
+        fits[name] = {r: {f: [{k: fit[k] for k in ('valid', 'step', 'converged')} for fit in per_seed]
+                          for f, per_seed in fs.items()}
                       for r, fs in found.items()}
-    return ProbeTable(spec, {p: accuracies[p] for p in protocols}, data, {p: seconds[f'probes {p}'] for p in protocols}, {p: fits[p] for p in protocols})
+    return ProbeTable(spec, {p: accuracies[p] for p in protocols}, data, {p: seconds[f'probes {p}'] for p in protocols},
+                      {p: fits[p] for p in protocols})
 
 # %% ../nbs/06_probes.ipynb #d35b0799
 CAPACITY_PROTOCOLS = {'h16': replace(PROTOCOLS['ours'], hidden=16)}
 
-CAPACITY_CURVE = {'linear': 'linear', 'n classes': 'paper', '16': 'h16', '64': 'ours', '256': 'wide'} # x label -> protocol
+# x label -> protocol
+CAPACITY_CURVE = {'linear': 'linear', 'n classes': 'paper', '16': 'h16', '64': 'ours', '256': 'wide'}
 
 # %% ../nbs/06_probes.ipynb #5f3d4793
 def plot_probe_capacity(table:ProbeTable, reps=('S_X', 'E_X'), title:str|None=None):
@@ -462,7 +498,8 @@ def plot_probe_capacity(table:ProbeTable, reps=('S_X', 'E_X'), title:str|None=No
     for ax, rep in zip(axs[0], reps):
         for i, f in enumerate(table.spec.factors(view_of(rep))):
             ms = [table.accuracy(CAPACITY_CURVE[k])[rep][f] for k in labels]
-            ax.errorbar(range(len(labels)), [m['mean'] for m in ms], [m['sd'] for m in ms], marker='o', capsize=3, label=f, color=f'C{i}')
+            ax.errorbar(range(len(labels)), [m['mean'] for m in ms], [m['sd'] for m in ms], marker='o', capsize=3,
+                        label=f, color=f'C{i}')
             ax.axhline(table.ideal[rep][f], ls=':', color=f'C{i}', lw=1.5)
             ax.axhline(1 / table.spec.n_classes[f], ls=':', color='grey', lw=0.8)
         ax.set_xticks(range(len(labels)), labels); ax.set_xlabel('probe (hidden units)'); ax.set_title(rep)

@@ -6,7 +6,7 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/retrieval.html.md"""
 
 # %% ../nbs/07_retrieval.ipynb #d3b771fc
 from __future__ import annotations
-import math
+import importlib.util, math
 import torch
 import torch.nn.functional as F
 import matplotlib.pyplot as plt
@@ -15,12 +15,12 @@ from .data import PairDataset, PairLoader, REPRESENTATIONS
 from .probes import extract_features
 
 # %% auto #0
-__all__ = ['METRICS', 'SPACES', 'knn', 'vote', 'knn_accuracy', 'format_knn_table', 'standardiser', 'joint_space', 'recombine',
+__all__ = ['DISTANCES', 'SPACES', 'knn', 'vote', 'knn_accuracy', 'format_knn_table', 'standardiser', 'joint_space', 'recombine',
            'recombination_hits', 'Gallery', 'neighbours', 'label_title', 'show_grid', 'show_retrieval',
            'show_recombination', 'widgets_available', 'show_neighbours', 'explore']
 
 # %% ../nbs/07_retrieval.ipynb #c59a218a
-METRICS = ('l2', 'cosine')
+DISTANCES = ('l2', 'cosine')
 
 def _prepare(x:torch.Tensor, metric:str)->torch.Tensor:
     x = x.float()
@@ -42,7 +42,8 @@ def _block_topk(q, g, k:int, metric:str, chunk:int, exclude:torch.Tensor|None)->
     best_s, best_i = q.new_empty(len(q), 0), torch.empty(len(q), 0, dtype=torch.long, device=q.device)
     for s in range(0, len(g), chunk):
         scores = _rank_scores(q, g[s:s + chunk], metric)
-        if exclude is not None: scores[exclude[:, None] == torch.arange(s, s + scores.shape[1], device=q.device)] = float('inf')
+        if exclude is not None:
+            scores[exclude[:, None] == torch.arange(s, s + scores.shape[1], device=q.device)] = float('inf')
         cs, ci = scores.topk(min(k, scores.shape[1]), dim=1, largest=False)
         best_s, j = torch.cat([best_s, cs], 1).topk(min(k, best_s.shape[1] + cs.shape[1]), dim=1, largest=False)
         best_i = torch.cat([best_i, ci + s], 1).gather(1, j)
@@ -55,9 +56,10 @@ def knn(query:torch.Tensor, # (Q, d) query features
         exclude:torch.Tensor|None=None, # (Q,) one gallery index per query to skip (e.g. the query itself)
        )->tuple:
     "Distances (Q, k) and gallery indices (Q, k) of the k nearest gallery items of each query, nearest first."
-    check_choice(metric, METRICS, 'metric')
+    check_choice(metric, DISTANCES, 'metric')
     if query.ndim != 2 or gallery.ndim != 2 or query.shape[1] != gallery.shape[1]:
-        raise ValueError(f'expected (Q, d) queries and (G, d) gallery of the same d; got {tuple(query.shape)} and {tuple(gallery.shape)}')
+        raise ValueError(f'expected (Q, d) queries and (G, d) gallery of the same d; got {tuple(query.shape)} and '
+                         f'{tuple(gallery.shape)}')
     available = len(gallery) - (exclude is not None)
     if not 0 < k <= available: raise ValueError(f'k={k} must be between 1 and the {available} gallery items available')
     q, g = _prepare(query, metric), _prepare(gallery, metric)
@@ -72,7 +74,8 @@ def vote(labels:torch.Tensor, # (Q, N) labels of each query's neighbours, neares
          n_classes:int)->torch.Tensor:
     "The majority label of each row (Q,); a tie goes to the tied class whose first member comes first."
     q, n = labels.shape
-    counts = torch.zeros(q, n_classes, device=labels.device).scatter_add_(1, labels, torch.ones(q, n, device=labels.device))
+    counts = torch.zeros(q, n_classes, device=labels.device).scatter_add_(1, labels,
+                                                                          torch.ones(q, n, device=labels.device))
     first = torch.full((q, n_classes), float(n), device=labels.device)
     first = first.scatter_reduce_(1, labels, torch.arange(n, device=labels.device).float().expand(q, n), 'amin')
     return (counts * (n + 1) - first).argmax(1)
@@ -101,7 +104,8 @@ def format_knn_table(table:dict, spec)->str:
     lines = [f"{'':12s}" + ''.join(f'{f:>{w + 2}s}' for f in factors)]
     for rep, by_n in table.items():
         rows = [*((f'{rep} N={n}', accs) for n, accs in by_n.items()), (f'{rep} ideal', spec.ideal(rep))]
-        lines += [f'{name:12s}' + ''.join(f'{accs[f]:>{w + 2}.3f}' if f in accs else f"{'-':>{w + 2}s}" for f in factors)
+        lines += [f'{name:12s}' + ''.join(f'{accs[f]:>{w + 2}.3f}' if f in accs
+                                          else f"{'-':>{w + 2}s}" for f in factors)
                   for name, accs in rows]
     return '\n'.join(lines)
 
@@ -143,7 +147,8 @@ class Gallery:
     def __len__(self)->int: return len(self.feats['labels_x'])
     def rep(self, space:str, view:str='x')->torch.Tensor:
         "The representation `space` ('S' or 'E') of `view`."
-        return self.feats[f"{check_choice(space, ('S', 'E'), 'space')}_{check_choice(view, ('x', 'y'), 'view').upper()}"]
+        return self.feats[f"{check_choice(space, ('S', 'E'), 'space')}_"
+                          f"{check_choice(view, ('x', 'y'), 'view').upper()}"]
     def labels(self, view:str='x')->torch.Tensor: return self.feats[f'labels_{view}']
 
     def images(self, idx, view:str='x')->torch.Tensor:
@@ -162,14 +167,17 @@ class Gallery:
 # %% ../nbs/07_retrieval.ipynb #f2b7cacb
 SPACES = ('S', 'E', 'S_a+E_b')
 
-def neighbours(query:Gallery, gallery:Gallery, idx, space:str='S', k:int=5, view:str='x', metric:str='l2', partner=None)->torch.Tensor:
+def neighbours(query:Gallery, gallery:Gallery, idx, space:str='S', k:int=5, view:str='x', metric:str='l2',
+               partner=None)->torch.Tensor:
     "Gallery indices (len(idx), k) of the k nearest neighbours of the query items `idx` in `space`."
     idx = torch.as_tensor(idx).long().flatten()
     if check_choice(space, SPACES, 'space') == 'S_a+E_b':
         if partner is None: raise ValueError("space 'S_a+E_b' needs `partner`, the index of b for each query a")
         partner = torch.as_tensor(partner).long().flatten()
-        return recombine(query.rep('S', view)[idx], query.rep('E', view)[partner], gallery.rep('S', view), gallery.rep('E', view), k)[1]
-    return knn(query.rep(space, view)[idx], gallery.rep(space, view), k, metric, exclude=idx if query is gallery else None)[1]
+        return recombine(query.rep('S', view)[idx], query.rep('E', view)[partner], gallery.rep('S', view),
+                         gallery.rep('E', view), k)[1]
+    return knn(query.rep(space, view)[idx], gallery.rep(space, view), k, metric,
+               exclude=idx if query is gallery else None)[1]
 
 # %% ../nbs/07_retrieval.ipynb #cefe60e3
 def label_title(spec, view:str, labels)->str:
@@ -182,7 +190,8 @@ def show_grid(images, # (R, C, H, W, 3) RGB images, or None for an empty cell
               col_labels=None, row_labels=None, title:str='', cell:float=1.1):
     "A figure of an R x C grid of images, each titled; columns with no image are narrow spacers."
     rows, cols = len(images), len(images[0])
-    widths = [0.25 if all(images[r][c] is None for r in range(rows)) else 1 for c in range(cols)]  # empty columns are spacers
+    # empty columns are spacers
+    widths = [0.25 if all(images[r][c] is None for r in range(rows)) else 1 for c in range(cols)]
     fig, axs = plt.subplots(rows, cols, figsize=(cell * sum(widths), (cell + 0.3) * rows + 0.5), squeeze=False,
                             gridspec_kw=dict(width_ratios=widths))
     for r in range(rows):
@@ -211,9 +220,13 @@ def show_retrieval(query:Gallery, gallery:Gallery, idx, k:int=5, view:str='x', m
     qi, qt = _cells(query, idx, view)
     gi, gt = _cells(gallery, found[:, 1:], view)
     images = [[qi[r], None, *gi[r, :k], None, *gi[r, k:]] for r in range(len(idx))]
-    titles = [[qt[r], '', *gt[r * 2 * k:(r + 1) * 2 * k][:k], '', *gt[r * 2 * k:(r + 1) * 2 * k][k:]] for r in range(len(idx))]
+    titles = [[qt[r], '', *gt[r * 2 * k:(r + 1) * 2 * k][:k], '',
+               *gt[r * 2 * k:(r + 1) * 2 * k][k:]] for r in range(len(idx))]
     cols = ['query', '', *(f'S #{i + 1}' for i in range(k)), '', *(f'E #{i + 1}' for i in range(k))]
-    return show_grid(images, titles, cols, title=title or f'{query.name} queries, {gallery.name} neighbours in S (left) and E (right), view {view.upper()}, {metric}')
+    return show_grid(images, titles, cols,
+                     title=title
+                     or f'{query.name} queries, {gallery.name} neighbours in S (left) and E (right), view '
+                        f'{view.upper()}, {metric}')
 
 # %% ../nbs/07_retrieval.ipynb #e9baef5a
 def show_recombination(query:Gallery, gallery:Gallery, a, b, k:int=3, view:str='x', title:str|None=None):
@@ -226,25 +239,26 @@ def show_recombination(query:Gallery, gallery:Gallery, a, b, k:int=3, view:str='
     images = [list(ai), list(bi), *(list(fi[r]) for r in range(k))]
     titles = [at, bt, *(ft[r * n:(r + 1) * n] for r in range(k))]
     return show_grid(images, titles, row_labels=['a', 'b', *(f'(S_a, E_b) #{r + 1}' for r in range(k))],
-                     title=title or f'{query.name} pairs (a, b), {gallery.name} items nearest to (S_a, E_b), view {view.upper()}')
+                     title=title
+                     or f'{query.name} pairs (a, b), {gallery.name} items nearest to (S_a, E_b), view {view.upper()}')
 
 # %% ../nbs/07_retrieval.ipynb #7703b59b
 def widgets_available()->bool:
     "Whether ipywidgets can be shown: it is installed and we run in a Jupyter kernel."
-    try:
-        from IPython import get_ipython
-        import ipywidgets
-    except ImportError: return False
+    if importlib.util.find_spec('ipywidgets') is None or importlib.util.find_spec('IPython') is None: return False
+    from IPython import get_ipython
     return getattr(get_ipython(), 'kernel', None) is not None
 
 # %% ../nbs/07_retrieval.ipynb #b7a71209
-def show_neighbours(query:Gallery, gallery:Gallery, i:int, space:str='S', k:int=5, view:str='x', metric:str='l2', b:int=1):
+def show_neighbours(query:Gallery, gallery:Gallery, i:int, space:str='S', k:int=5, view:str='x', metric:str='l2',
+                    b:int=1):
     "One row: query i (and b for 'S_a+E_b'), then its k nearest gallery items in `space`."
     found = neighbours(query, gallery, [i], space, k, view, metric, partner=[b] if space == 'S_a+E_b' else None)[0]
     qi, qt = _cells(query, [i, b] if space == 'S_a+E_b' else [i], view)
     gi, gt = _cells(gallery, found, view)
     cols = [*(('a', 'b') if space == 'S_a+E_b' else ('query',)), '', *(f'#{r + 1}' for r in range(k))]
-    return show_grid([[*qi, None, *gi]], [[*qt, '', *gt]], cols, title=f'{query.name}: nearest in {gallery.name} by {space}, view {view.upper()}')
+    return show_grid([[*qi, None, *gi]], [[*qt, '', *gt]], cols,
+                     title=f'{query.name}: nearest in {gallery.name} by {space}, view {view.upper()}')
 
 # %% ../nbs/07_retrieval.ipynb #8f04a51b
 def explore(query:Gallery, gallery:Gallery, view:str='x', metric:str='l2'):
@@ -253,4 +267,5 @@ def explore(query:Gallery, gallery:Gallery, view:str='x', metric:str='l2'):
     import ipywidgets as w
     def draw(i, space, k, b): show_neighbours(query, gallery, i, space, k, view, metric, b); plt.show()
     n = len(query) - 1
-    return w.interactive(draw, i=w.IntSlider(0, 0, n), space=w.Dropdown(options=SPACES), k=w.IntSlider(5, 1, 12), b=w.IntSlider(1, 0, n))
+    return w.interactive(draw, i=w.IntSlider(0, 0, n), space=w.Dropdown(options=SPACES), k=w.IntSlider(5, 1, 12),
+                         b=w.IntSlider(1, 0, n))

@@ -6,7 +6,7 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/runs.html.md"""
 
 # %% ../nbs/08_runs.ipynb #45413563
 from __future__ import annotations
-import csv, dataclasses, inspect, json, math, operator, os, re, random, sys, time, typing, warnings, zipfile
+import csv, inspect, json, math, operator, os, re, random, sys, time, typing, warnings, zipfile
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np
@@ -35,7 +35,8 @@ __all__ = ['PRESETS', 'STAGE2_FIELDS', 'FIELD_TYPES', 'CONFIG_BOUNDS', 'CONFIG_C
            'check_epochs', 'make_dataset', 'stage_cb', 'HistoryLogger', 'read_history', 'truncate_history',
            'rng_states', 'set_rng_states', 'atomic_save', 'load_weights', 'checkpoint_paths', 'Checkpointer',
            'read_checkpoint', 'restore', 'Snapshots', 'distributed_pair_loaders', 'distributed_kwargs', 'run_stage',
-           'check_resumable', 'train', 'trained_stage1', 'EpochLines', 'show_progress', 'run_config', 'load_run']
+           'check_resumable', 'open_run', 'train', 'trained_stage1', 'EpochLines', 'show_progress', 'run_config',
+           'load_run']
 
 # %% ../nbs/08_runs.ipynb #7636cb6f
 DATASETS.update({ # name -> DatasetEntry(make, configuration defaults, is its data here?)
@@ -73,7 +74,8 @@ class TrainConfig:
     lambda_adv:float = 0.02 # weight of stage 2's independence term (the paper's adversarial weight)
     switched:bool = True # switched shared representations (SSR)
     estimator:str = 'jsd' # MI bound of both stages: a name in `BOUNDS`
-    negatives:str = 'one' # product-of-marginals samples per map: 'one' (the batch rolled by one) or 'all' other elements
+    # product-of-marginals samples per map: 'one' (the batch rolled by one) or 'all' other elements
+    negatives:str = 'one'
     independence:str = 'adversary' # how stage 2 makes E independent of S: a name in `INDEPENDENCE`
     lr:float = 1e-4
     lr_disc:float = 1e-4
@@ -85,33 +87,42 @@ PRESETS = {
     'quick': dict(shared_iters=1500, exclusive_iters=1000, iters_per_epoch=250, valid_batches=10, width=32,
                   stat_hidden=256, lr=5e-4, lr_disc=5e-4, gamma=1.0),
 }
-PRESETS['long'] = {**PRESETS['quick'], 'shared_iters': 6000, 'exclusive_iters': 3000, 'iters_per_epoch': 500}  # quick's networks, longer
-PRESETS['cpu'] = {**PRESETS['quick'], 'width': 16, 'stat_hidden': 128}  # quick's schedule, networks half as wide: 3D Shapes (64x64) studies on CPUs
-STAGE2_FIELDS = ('e_dim', 'exclusive_iters', 'alpha_ex', 'beta_ex', 'lambda_adv', 'independence', 'lr_disc', 'disc_steps') # read by stage 2 alone: changing them keeps stage 1
+# quick's networks, longer
+PRESETS['long'] = {**PRESETS['quick'], 'shared_iters': 6000, 'exclusive_iters': 3000, 'iters_per_epoch': 500}
+# quick's schedule, networks half as wide: 3D Shapes (64x64) studies on CPUs
+PRESETS['cpu'] = {**PRESETS['quick'], 'width': 16, 'stat_hidden': 128}
+# read by stage 2 alone: changing them keeps stage 1
+STAGE2_FIELDS = ('e_dim', 'exclusive_iters', 'alpha_ex', 'beta_ex', 'lambda_adv', 'independence', 'lr_disc',
+                 'disc_steps')
 
 # %% ../nbs/08_runs.ipynb #8505d833
 FIELD_TYPES = typing.get_type_hints(TrainConfig) # field -> int, float, bool, str or dict
 CONFIG_BOUNDS = {'batch_size': ('>=', 2), # field -> (comparison, bound) its value must satisfy
-                 **dict.fromkeys(('shared_iters', 'exclusive_iters', 'iters_per_epoch', 'valid_batches', 'width', 's_dim', 'e_dim',
-                                  'stat_hidden', 'lr', 'lr_disc', 'disc_steps', 'temperature'), ('>', 0)),
+                 **dict.fromkeys(('shared_iters', 'exclusive_iters', 'iters_per_epoch', 'valid_batches', 'width',
+                                  's_dim', 'e_dim', 'stat_hidden', 'lr', 'lr_disc', 'disc_steps',
+                                  'temperature'), ('>', 0)),
                  **dict.fromkeys(('alpha', 'beta', 'gamma', 'alpha_ex', 'beta_ex', 'lambda_adv'), ('>=', 0))}
-CONFIG_CHOICES = {'dataset': DATASETS, 'estimator': BOUNDS, 'negatives': NEGATIVES, 'alignment': ALIGNMENTS, 'independence': INDEPENDENCE} # field -> its valid names
-TYPE_WORDS = {int: 'an integer', float: 'a finite number', bool: 'true or false', str: 'a string', dict: 'a JSON object such as {"pairing": "class"}'}
+# field -> its valid names
+CONFIG_CHOICES = {'dataset': DATASETS, 'estimator': BOUNDS, 'negatives': NEGATIVES, 'alignment': ALIGNMENTS,
+                  'independence': INDEPENDENCE}
+TYPE_WORDS = {int: 'an integer', float: 'a finite number', bool: 'true or false', str: 'a string',
+              dict: 'a JSON object such as {"pairing": "class"}'}
 COMPARE = {'>': operator.gt, '>=': operator.ge}
 
 def as_type(value, kind:type):
-    "`value` as `kind` (one of `TYPE_WORDS`), text parsed as JSON first (so 'false', '5e-4', '{...}'); a `ValueError` if it is not one."
+    "`value` as `kind` (in `TYPE_WORDS`), text parsed as JSON first ('false', '5e-4', '{...}'); else a `ValueError`."
     if isinstance(value, str) and kind is not str:
         try: value = json.loads(value.lower() if kind is bool else value)
         except json.JSONDecodeError: pass
     if kind is float and type(value) is int: value = float(value)
     if kind is int and type(value) is float and value.is_integer(): value = int(value)
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)) or (kind is float and not math.isfinite(value)):
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)) or (kind is float
+                                                                                    and not math.isfinite(value)):
         raise ValueError(f'not {TYPE_WORDS[kind]}')
     return value
 
 def config_value(key:str, value):
-    "`value` of the configuration field `key` as the field's type, checked against its range and choices; else a one-line `ValueError`."
+    "`value` of config field `key` as its type, checked against its range and choices; else a one-line `ValueError`."
     kind = FIELD_TYPES[check_choice(key, FIELD_TYPES, 'config key')]
     bound = CONFIG_BOUNDS.get(key) # (comparison, bound) or None
     must = f"{key} must be {TYPE_WORDS[kind]}" + (' {} {}'.format(*bound) if bound else '')
@@ -122,21 +133,24 @@ def config_value(key:str, value):
 
 # %% ../nbs/08_runs.ipynb #3e1915c9
 def option_value(dataset:str, key:str, value):
-    "`value` of the data option `key` of `dataset` as its parameter's type (when annotated with one of `TYPE_WORDS`); else a one-line `ValueError`."
+    "`value` of data option `key` of `dataset` as its type (if in `TYPE_WORDS`); else a one-line `ValueError`."
     params = inspect.signature(DATASETS[dataset].make, eval_str=True).parameters
     if any(p.kind is p.VAR_KEYWORD for p in params.values()): return value
-    ann = params[check_choice(key, [k for k in params if k not in ('split', 'device')], f'data option of {dataset}')].annotation
+    ann = params[check_choice(key, [k for k in params if k not in ('split', 'device')],
+                              f'data option of {dataset}')].annotation
     kinds = [t for t in typing.get_args(ann) or (ann,) if t in TYPE_WORDS]
     if not kinds or (value is None and type(None) in typing.get_args(ann)): return value
     for kind in kinds:
         try: return as_type(value, kind)
         except ValueError: pass
-    raise ValueError(f"data option {key} of {dataset} must be {' or '.join(TYPE_WORDS[k] for k in kinds)}; got {value!r}")
+    raise ValueError(f"data option {key} of {dataset} must be {' or '.join(TYPE_WORDS[k] for k in kinds)}; got "
+                     f"{value!r}")
 
 def check_data_options(dataset:str, options:dict)->dict:
-    "The data `options` of `dataset`, each as its type (`option_value`); a one-line `ValueError` for a required one missing."
+    "`dataset`'s data `options`, each as its type (`option_value`); a one-line `ValueError` for a missing required one."
     params = inspect.signature(DATASETS[dataset].make, eval_str=True).parameters
-    missing = [k for k, p in params.items() if k not in ('split', 'device') and k not in options and p.default is p.empty
+    missing = [k for k, p in params.items() if k not in ('split', 'device') and k not in options
+               and p.default is p.empty
                and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
     if missing: raise ValueError(f"dataset {dataset} needs the data option {missing[0]}: "
                                  f"--set data_options='{{\"{missing[0]}\": ...}}'")
@@ -144,11 +158,13 @@ def check_data_options(dataset:str, options:dict)->dict:
 
 # %% ../nbs/08_runs.ipynb #9faa594a
 def resolve_config(dataset:str='cmnist', preset:str='quick', overrides:dict|None=None)->TrainConfig:
-    "The configuration of a run: `preset`, then the dataset's defaults, then `overrides` (text parsed to each field's type); checked."
+    "A run's checked configuration: `preset`, the dataset's defaults, then `overrides` (text parsed to field types)."
     check_choice(dataset, list(DATASETS), 'dataset'); check_choice(preset, list(PRESETS), 'preset')
     overrides = overrides or {}
-    if overrides.get('dataset', dataset) != dataset: raise ValueError(f"the dataset is chosen by name (--dataset), not by an override; got {overrides['dataset']!r}")
-    values = {k: config_value(k, v) for k, v in {**PRESETS[preset], **DATASETS[dataset].defaults, **overrides, 'dataset': dataset}.items()}
+    if overrides.get('dataset', dataset) != dataset: raise ValueError("the dataset is chosen by name (--dataset), not "
+                                                                      f"by an override; got {overrides['dataset']!r}")
+    values = {k: config_value(k, v) for k, v in {**PRESETS[preset], **DATASETS[dataset].defaults, **overrides,
+                                                 'dataset': dataset}.items()}
     values['data_options'] = check_data_options(dataset, values.get('data_options', {}))
     cfg = TrainConfig(**values)
     check_epochs(cfg)
@@ -157,7 +173,8 @@ def resolve_config(dataset:str='cmnist', preset:str='quick', overrides:dict|None
 def check_epochs(cfg:TrainConfig):
     "Raise a one-line `ValueError` if a stage's iterations are not whole epochs (what no single field says)."
     for k in ('shared_iters', 'exclusive_iters'):
-        if getattr(cfg, k) % cfg.iters_per_epoch: raise ValueError(f'{k}={getattr(cfg, k)} is not a multiple of iters_per_epoch={cfg.iters_per_epoch}')
+        if getattr(cfg, k) % cfg.iters_per_epoch: raise ValueError(f'{k}={getattr(cfg, k)} is not a multiple of '
+                                                                   f'iters_per_epoch={cfg.iters_per_epoch}')
 
 # %% ../nbs/08_runs.ipynb #9b31dd43
 def make_dataset(cfg:TrainConfig, split:str, device=None):
@@ -170,19 +187,24 @@ def stage_cb(learn)->StageCallback:
     return next(cb for cb in learn.cbs if isinstance(cb, StageCallback))
 
 HISTORY_COLUMNS = ('stage', 'epoch', 'iteration', 'train_loss', 'valid_loss',
-                   *dict.fromkeys([*(t for t in SHARED_TERMS + (ALIGN_TERM,) + EXCLUSIVE_TERMS if t != 'loss'),  # every term of every stage, once
-                                   *(f'{name}_{v}' for term in INDEPENDENCE.values() for name in term.logs for v in 'xy')]), 'iters_per_s', 'seconds')
+                   # every term of every stage, once
+                   *dict.fromkeys([*(t for t in SHARED_TERMS + (ALIGN_TERM,) + EXCLUSIVE_TERMS if t != 'loss'),
+                                   *(f'{name}_{v}' for term in INDEPENDENCE.values() for name in term.logs
+                                     for v in 'xy')]),
+                   'iters_per_s', 'seconds')
 
 class HistoryLogger(Callback):
-    "Append one row per epoch (validation interval) to the run's history.csv (one header for both stages; empty cells where a stage has no such term)."
+    "A row per epoch (validation interval) in history.csv: one header for both stages, empty if a stage lacks a term."
     order = 60  # after the Recorder
     def __init__(self, path, stage:str): self.path, self.stage = Path(path), stage
     def after_epoch(self):
         if rank_distrib(): return
         names = self.recorder.metric_names[1:-1]  # train_loss, valid_loss, terms
-        row = {'stage': self.stage, 'epoch': epochs_done(self.learn) - 1, 'iteration': run_iteration(self.learn, len(self.dls.train)),
+        row = {'stage': self.stage, 'epoch': epochs_done(self.learn) - 1,
+               'iteration': run_iteration(self.learn, len(self.dls.train)),
                **{k: float(v) for k, v in zip(names, self.recorder.values[-1])},
-               'iters_per_s': round(stage_cb(self.learn).iters_per_second, 2), 'seconds': round(time.time() - self.learn.fit_start, 1)}
+               'iters_per_s': round(stage_cb(self.learn).iters_per_second, 2),
+               'seconds': round(time.time() - self.learn.fit_start, 1)}
         new = not self.path.exists()
         with self.path.open('a', newline='') as f:
             w = csv.DictWriter(f, fieldnames=HISTORY_COLUMNS)
@@ -205,7 +227,8 @@ def truncate_history(path, stage:str, epochs:int):
 # %% ../nbs/08_runs.ipynb #71bf3081
 def rng_states(loader:PairLoader)->dict:
     "Every random state a run's future depends on."
-    states = dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state(), loader=loader.generator.get_state())
+    states = dict(python=random.getstate(), numpy=np.random.get_state(), torch=torch.get_rng_state(),
+                  loader=loader.generator.get_state())
     if torch.cuda.is_available(): states['cuda'] = torch.cuda.get_rng_state_all()
     return states
 
@@ -222,7 +245,8 @@ def atomic_save(obj, path):
     tmp = path.with_suffix(path.suffix + '.tmp')
     torch.save(obj, tmp); os.replace(tmp, path)
 
-def load_weights(path, device=None, hint:str='resume the run (--resume): the stage is trained again from its last checkpoint',
+def load_weights(path, device=None,
+                 hint:str='resume the run (--resume): the stage is trained again from its last checkpoint',
                  weights_only:bool=True, # False for a checkpoint (it holds random states)
                 )->dict:
     "What `atomic_save` saved at `path` (a state dict), on `device`; a `DataFileError` if the file cannot be read."
@@ -236,19 +260,22 @@ CHECKPOINT_KEYS = ('model', 'opt', 'independence_opt', 'epochs', 'history', 'rng
 
 def checkpoint_paths(folder, stage:str)->list:
     "The checkpoints of `stage` in `folder`, the newest first."
-    epochs = {int(m[1]): p for p in Path(folder).glob(f'{stage}_epoch*.pth') if (m := re.fullmatch(rf'{stage}_epoch(\d+)\.pth', p.name))}
+    epochs = {int(m[1]): p for p in Path(folder).glob(f'{stage}_epoch*.pth')
+              if (m := re.fullmatch(rf'{stage}_epoch(\d+)\.pth', p.name))}
     return [epochs[e] for e in sorted(epochs, reverse=True)]
 
 class Checkpointer(Callback):
-    "Save everything needed to continue the stage exactly at the end of every epoch, in `folder`, keeping the last `keep`."
+    "Save all needed to continue the stage exactly at the end of every epoch, in `folder`, keeping the last `keep`."
     order = 70  # after the HistoryLogger
-    def __init__(self, folder, stage:str, keep:int=KEEP_CHECKPOINTS): self.folder, self.stage, self.keep = Path(folder), stage, keep
+    def __init__(self, folder, stage:str,
+                 keep:int=KEEP_CHECKPOINTS): self.folder, self.stage, self.keep = Path(folder), stage, keep
     def after_epoch(self):
         if rank_distrib(): return
         cb, epochs = stage_cb(self.learn), epochs_done(self.learn)
         atomic_save(dict(model=unwrap(self.model).state_dict(), opt=self.opt.state_dict(),
                          independence_opt=getattr(cb, 'independence_opt', None) and cb.independence_opt.state_dict(),
-                         epochs=epochs, history=cb.history, rng=rng_states(self.dls.train)), self.folder/f'{self.stage}_epoch{epochs}.pth')
+                         epochs=epochs, history=cb.history, rng=rng_states(self.dls.train)),
+                    self.folder/f'{self.stage}_epoch{epochs}.pth')
         for old in checkpoint_paths(self.folder, self.stage)[self.keep:]: old.unlink()
 
 # %% ../nbs/08_runs.ipynb #43baa61f
@@ -257,18 +284,21 @@ CHECKPOINT_HINT = 'resume the run (--resume): it goes on from the checkpoint bef
 def read_checkpoint(path, device=None)->dict:
     "A checkpoint written by `Checkpointer`, on `device`; a `DataFileError` if it cannot be read."
     ck = load_weights(path, device, CHECKPOINT_HINT, weights_only=False)
-    if not (isinstance(ck, dict) and set(CHECKPOINT_KEYS) <= set(ck)): raise DataFileError(path, 'not a checkpoint of a stage', CHECKPOINT_HINT)
+    if not (isinstance(ck, dict) and set(CHECKPOINT_KEYS) <= set(ck)):
+        raise DataFileError(path, 'not a checkpoint of a stage', CHECKPOINT_HINT)
     return ck
 
 def restore(learn, folder, history_csv, stage:str)->int:
-    "Load the newest readable checkpoint of `stage` in `folder` into `learn`, and drop the history after it; the epochs it had done (0: none)."
+    "Load `stage`'s newest readable checkpoint in `folder` into `learn`, drop later history; its epochs done (0: none)."
     ck, damaged = None, []
     for path in checkpoint_paths(folder, stage):
         try: ck = read_checkpoint(path, learn.dls.device); break
         except DataFileError as e: damaged.append(e)
     problems = '; '.join(f'{e.path} cannot be read ({e.problem})' for e in damaged)
-    if damaged and ck is None: raise ValueError(f'no checkpoint of stage {stage} can be read: {problems}; delete them to train the stage from its start')
-    if damaged: print(f"warning: {problems}; resuming from {path.name} (epoch {ck['epochs']})", file=sys.stderr, flush=True)
+    if damaged and ck is None: raise ValueError(f'no checkpoint of stage {stage} can be read: {problems}; delete them '
+                                                'to train the stage from its start')
+    if damaged: print(f"warning: {problems}; resuming from {path.name} (epoch {ck['epochs']})", file=sys.stderr,
+                      flush=True)
     learn.epoch_offset = ck['epochs'] if ck else 0
     truncate_history(history_csv, stage, learn.epoch_offset)
     if ck is None: return 0
@@ -282,7 +312,7 @@ def restore(learn, folder, history_csv, stage:str)->int:
 
 # %% ../nbs/08_runs.ipynb #772eb6f5
 class Snapshots(Callback):
-    "Keep the stage's weights every `every` iterations as `<folder>/<stage>_<iteration>.pth`, to evaluate along the schedule."
+    "Keep the weights every `every` iterations as `<folder>/<stage>_<iteration>.pth`, to evaluate along the schedule."
     order = 70
     def __init__(self, folder, every:int): self.folder, self.every = Path(folder), every
     def after_epoch(self):
@@ -307,7 +337,7 @@ def distributed_pair_loaders():
     DistributedTrainer._pair_loaders = True
 
 def distributed_kwargs()->dict:
-    "Arguments for `learn.distrib_ctx`: SyncBatchNorm only where it runs (CUDA); on the CPU, tell accelerate to use gloo."
+    "Arguments for `learn.distrib_ctx`: SyncBatchNorm only where it runs (CUDA); on the CPU, accelerate uses gloo."
     cuda = torch.cuda.is_available()
     return dict(sync_bn=cuda) if cuda else dict(sync_bn=False, cpu=True)
 
@@ -336,18 +366,19 @@ def check_resumable(out, cfg:TrainConfig):
     path = Path(out)/'config.json'
     if not path.exists(): return
     new, defaults = (json.loads(json.dumps(asdict(c))) for c in (cfg, TrainConfig()))
-    with reading(path, 'resume the run with the options it was trained with'): old = {**defaults, **json.loads(path.read_text())}  # a field newer than the run: its default
-    diff = '; '.join(f'{k} {old.get(k)!r}, not {new.get(k)!r}' for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k))
-    if diff: raise ValueError(f'{out} holds a run of another configuration ({diff}): resume it with the options it was trained with, or choose another --out')
+    # a field newer than the run: its default
+    with reading(path, 'resume the run with the options it was trained with'): old = {**defaults,
+                                                                                      **json.loads(path.read_text())}
+    diff = '; '.join(f'{k} {old.get(k)!r}, not {new.get(k)!r}' for k in dict.fromkeys([*old, *new])
+                     if old.get(k) != new.get(k))
+    if diff: raise ValueError(f'{out} holds a run of another configuration ({diff}): resume it with the options it was '
+                              'trained with, or choose another --out')
 
 # %% ../nbs/08_runs.ipynb #797d55e4
 STAGES = ('shared', 'exclusive', 'both')
 
-def train(cfg:TrainConfig, out, stage:str='both', resume:bool=False, device=None, distributed:bool=False, progress:bool=True,
-          cbs:list|None=None, # extra fastai callbacks for every stage
-         )->dict:
-    "Run the configured stage(s) in the run folder `out`; returns the stages' learners."
-    check_choice(stage, STAGES, 'stage')
+def open_run(cfg:TrainConfig, out, resume:bool=False, device=None)->tuple:
+    "A run folder set up for training: (out, device, image shape, `dls()` giving a stage's `DataLoaders`)."
     out, device = Path(out), default_device(device)
     if (out/'checkpoints').exists() and not resume and rank_distrib() == 0:
         raise FileExistsError(f'{out} already holds a run; pass --resume to continue it, or choose another --out')
@@ -357,7 +388,16 @@ def train(cfg:TrainConfig, out, stage:str='both', resume:bool=False, device=None
     out.mkdir(parents=True, exist_ok=True)  # once the data is read: bad data leaves no run folder behind
     if rank_distrib() == 0: (out/'config.json').write_text(json.dumps(asdict(cfg), indent=1))
     def dls(): return stage_dls(train_ds, valid_ds, cfg.batch_size, cfg.iters_per_epoch, cfg.valid_batches, cfg.seed)
-    learners, shared = {}, SharedMI.from_config(cfg, train_ds.image_shape)
+    return out, device, train_ds.image_shape, dls
+
+def train(cfg:TrainConfig, out, stage:str='both', resume:bool=False, device=None, distributed:bool=False,
+          progress:bool=True,
+          cbs:list|None=None, # extra fastai callbacks for every stage
+         )->dict:
+    "Run the configured stage(s) in the run folder `out`; returns the stages' learners."
+    check_choice(stage, STAGES, 'stage')
+    out, device, image_shape, dls = open_run(cfg, out, resume, device)
+    learners, shared = {}, SharedMI.from_config(cfg, image_shape)
     def fit(learn, name, iters):
         show_progress(learn, name, progress)
         if (out/f'{name}.pth').exists(): learn.model.load_state_dict(load_weights(out/f'{name}.pth', device))
@@ -367,32 +407,37 @@ def train(cfg:TrainConfig, out, stage:str='both', resume:bool=False, device=None
     else: shared.load_state_dict(load_weights(trained_stage1(out/'shared.pth'), device))
     if stage in ('exclusive', 'both'):
         shared.to(device)
-        fit(exclusive_learner(dls(), ExclusiveMI.from_config(cfg, shared), cfg.lr, cfg.lr_disc, cfg.disc_steps, cbs=cbs), 'exclusive', cfg.exclusive_iters)
+        fit(exclusive_learner(dls(), ExclusiveMI.from_config(cfg, shared), cfg.lr, cfg.lr_disc, cfg.disc_steps,
+                              cbs=cbs), 'exclusive', cfg.exclusive_iters)
     return learners
 
 def trained_stage1(path:Path)->Path:
     "`path` if it exists, else a `FileNotFoundError` saying stage 1 must run first."
-    if not path.exists(): raise FileNotFoundError(f'{path} not found: run stage 1 first (--stage shared) in the same --out folder')
+    if not path.exists(): raise FileNotFoundError(f'{path} not found: run stage 1 first (--stage shared) in the same '
+                                                  '--out folder')
     return path
 
 # %% ../nbs/08_runs.ipynb #af856e3e
 PROGRESS_EVERY = 20. # seconds: the longest a stage runs without a line where no progress bar is drawn
 
 class EpochLines(Callback):
-    "One line per epoch (validation interval) on standard output, and one within an epoch every `PROGRESS_EVERY` seconds: the log's view of a stage."
+    "A line per epoch (validation interval) on stdout, one within it every `PROGRESS_EVERY` s: a stage in the log."
     order = HistoryLogger.order + 1
     def __init__(self, stage:str, out=echo): self.stage, self.out = stage, out
     def before_fit(self): self.beat = Heartbeat(PROGRESS_EVERY, self.out)
     def before_train(self): self.start = time.perf_counter()
-    def _epoch(self)->str: return f'{self.stage} epoch {epochs_done(self.learn)}/{getattr(self.learn, "epoch_offset", 0) + self.n_epoch}'
+    def _epoch(self)->str:
+        return f'{self.stage} epoch {epochs_done(self.learn)}/{getattr(self.learn, "epoch_offset", 0) + self.n_epoch}'
     def after_batch(self):
         if self.training and not rank_distrib():
-            self.beat(lambda: f'  {self._epoch()}: iteration {run_iteration(self.learn, self.iter + 1)}, {(self.iter + 1) / (time.perf_counter() - self.start):.1f} it/s')
+            self.beat(lambda: f'  {self._epoch()}: iteration {run_iteration(self.learn, self.iter + 1)}, '
+                              f'{(self.iter + 1) / (time.perf_counter() - self.start):.1f} it/s')
     def after_epoch(self):
         if rank_distrib(): return
         train_loss, valid_loss = self.recorder.values[-1][:2]
         self.out(f'{self._epoch()}: iteration {run_iteration(self.learn, len(self.dls.train))}, '
-                 f'train loss {train_loss:.4f}, valid loss {valid_loss:.4f}, {stage_cb(self.learn).iters_per_second:.1f} it/s')
+                 f'train loss {train_loss:.4f}, valid loss {valid_loss:.4f}, '
+                 f'{stage_cb(self.learn).iters_per_second:.1f} it/s')
         self.beat.last = time.time()  # the next line within an epoch comes PROGRESS_EVERY seconds after this one
 
 def show_progress(learn, stage:str, progress:bool=True):
@@ -407,7 +452,8 @@ def run_config(out)->TrainConfig:
     return TrainConfig(**json.loads((Path(out)/'config.json').read_text()))
 
 def load_run(out, device=None,
-             shared_weights=None, # stage-1 weights to load instead of the run's final ones (e.g. a snapshot); then no stage 2
+             # stage-1 weights to load instead of the run's final ones (e.g. a snapshot); then no stage 2
+             shared_weights=None,
             ):
     "The configuration and the trained stage-1 and stage-2 models (evaluation mode) of the run folder `out`."
     out, device = Path(out), default_device(device)

@@ -18,9 +18,9 @@ from sklearn.metrics import roc_auc_score
 from fastcore.basics import noop
 from .core import *
 from .data import FactorSpec
-from .earth import LULC_CLASSES, REFERENCE_DATES, Sentinel2Pairs, eurosat, gather_crops, lulc_map, split_region
+from .earth import LULC_CLASSES, Sentinel2Pairs, eurosat, gather_crops
 from .shared_stage import SharedMI
-from .runs import TrainConfig, load_run, make_dataset, read_history, resolve_config, run_config, train
+from .runs import TrainConfig, load_run, make_dataset, read_history, resolve_config, run_config
 from .probes import PROTOCOLS, STUDY_PROTOCOLS, extract_features, fit_probes, mean_sd, probe_table
 
 # %% auto #0
@@ -35,15 +35,17 @@ __all__ = ['SATELLITE_OPTIONS', 'TRAINING_SEEDS', 'MAP_METHODS', 'METHOD_NAMES',
 # %% ../nbs/12_satellite.ipynb #7356eeff
 def centred_patches(scene:torch.Tensor, # (C, H, W) one image
                     patch:int, # side k of the patches in pixels
-                    pixels:torch.Tensor|None=None, # (N, 2) rows and columns of the centres; None: every pixel, row by row
+                    pixels:torch.Tensor|None=None, # (N, 2) rows and columns of the centres; None: every pixel by row
                     mode:str='reflect', # how the border is padded (a mode of `F.pad`)
                    )->torch.Tensor:
     "The k x k patch centred at each pixel (rows r - k//2 .. r + (k-1)//2), the image padded by `mode`: (N, C, k, k)."
     _, height, width = scene.shape
     before, after = patch // 2, (patch - 1) // 2
     if mode == 'reflect' and before >= min(height, width):
-        raise ValueError(f'reflect padding of {before} px needs an image larger than {height}x{width}; use a smaller patch')
-    padded = F.pad(scene[None].float(), (before, after, before, after), mode=mode).contiguous(memory_format=torch.channels_last)
+        raise ValueError(f'reflect padding of {before} px needs an image larger than '
+                         f'{height}x{width}; use a smaller patch')
+    padded = F.pad(scene[None].float(), (before, after, before, after),
+                   mode=mode).contiguous(memory_format=torch.channels_last)
     if pixels is None: pixels = torch.cartesian_prod(torch.arange(height), torch.arange(width))
     pixels = pixels.to(scene.device)
     first = torch.zeros(len(pixels), dtype=torch.long, device=scene.device)  # a single date
@@ -52,12 +54,12 @@ def centred_patches(scene:torch.Tensor, # (C, H, W) one image
 # %% ../nbs/12_satellite.ipynb #1c80d7fe
 @torch.no_grad()
 def encode_patches(model:SharedMI, patches:torch.Tensor, view:int=0, bs:int=1024)->tuple:
-    "Feature maps C and shared representations S of `patches` under the encoder of `view` (0: X, 1: Y), in batches of `bs`."
+    "Feature maps C and shared representations S of `patches` by the `view` encoder (0: X, 1: Y), in batches of `bs`."
     out = [model.encoders[view](chunk) for chunk in patches.split(bs)]
     return torch.cat([f for f, _ in out]), torch.cat([s for _, s in out])
 
 def eq5_score(model:SharedMI, fx, sx, fy, sy)->torch.Tensor:
-    "The Eq. 5 statistic of pairs (x_i, y_i) from their maps C and representations S: alpha (T_G both ways) + beta (mean T_L both ways), (B,)."
+    "Eq. 5 statistic of pairs (x_i, y_i) from maps C, representations S: alpha T_G + beta mean T_L, both ways: (B,)."
     score, (rx, ry) = 0., model.scored_with(sx, sy)
     for nets, weight in ((model.global_nets, model.alpha), (model.local_nets, model.beta)):
         if nets is None: continue
@@ -71,11 +73,11 @@ def _queries(query)->torch.Tensor: return torch.as_tensor(query, dtype=torch.lon
 
 @torch.no_grad()
 def pixel_mi_map(model:SharedMI, # a stage-1 model (evaluation mode)
-                 scene_t1:torch.Tensor, scene_t2:torch.Tensor, # (C, H, W) the place at two dates, normalised as in training
+                 scene_t1:torch.Tensor, scene_t2:torch.Tensor, # (C, H, W) the place at two dates, normalised as trained
                  query, # (row, col) of the query pixel, or (Q, 2) of several
                  patch:int, # patch side in pixels: the model's image size
                  bs:int=1024)->torch.Tensor:
-    "Eq. 5 score between the patch at `query` at t1 and the patch at every pixel at t2: (H, W), or (Q, H, W) for several queries."
+    "Eq. 5 score of the patch at `query` at t1 and the patch at each pixel at t2: (H, W), or (Q, H, W) for Q queries."
     single, query = _single(query), _queries(query)
     fy, sy = encode_patches(model, centred_patches(scene_t2, patch), 1, bs)
     fq, sq = encode_patches(model, centred_patches(scene_t1, patch, query), 0, bs)
@@ -87,7 +89,7 @@ def pixel_mi_map(model:SharedMI, # a stage-1 model (evaluation mode)
 # %% ../nbs/12_satellite.ipynb #bbb694e4
 @torch.no_grad()
 def raw_distance_map(scene_t1, scene_t2, query, patch:int)->torch.Tensor:
-    "Baseline (a): minus the Euclidean distance between the band values of the query's patch at t1 and of every pixel's patch at t2."
+    "Baseline (a): minus the Euclidean distance of the band values of the query's patch at t1 and each pixel's at t2."
     q = centred_patches(scene_t1, patch, _queries(query)).flatten(1)
     dist = torch.cdist(q, centred_patches(scene_t2, patch).flatten(1), compute_mode='donot_use_mm_for_euclid_dist')
     maps = -dist.view(len(q), *scene_t2.shape[1:])
@@ -95,7 +97,7 @@ def raw_distance_map(scene_t1, scene_t2, query, patch:int)->torch.Tensor:
 
 @torch.no_grad()
 def cosine_s_map(model:SharedMI, scene_t1, scene_t2, query, patch:int, bs:int=1024)->torch.Tensor:
-    "Baseline (c): cosine similarity of the shared representations S of the query's patch at t1 and of every pixel's patch at t2."
+    "Baseline (c): cosine similarity of the shared representations S of the query's patch at t1 and each pixel's at t2."
     _, sq = encode_patches(model, centred_patches(scene_t1, patch, _queries(query)), 0, bs)
     _, sy = encode_patches(model, centred_patches(scene_t2, patch), 1, bs)
     maps = (F.normalize(sq, dim=1) @ F.normalize(sy, dim=1).T).view(len(sq), *scene_t2.shape[1:])
@@ -112,7 +114,7 @@ def class_auc(score:torch.Tensor, # (H, W) score of every pixel against the quer
     return float(roc_auc_score(positive.cpu().numpy(), score[keep].cpu().double().numpy()))
 
 def bootstrap_ci(values, n_boot:int=10_000, level:float=0.95, seed:int=0)->dict:
-    "Mean of `values` and the percentile bootstrap interval of the mean (the values resampled with replacement): {mean, ci_low, ci_high}."
+    "Mean of `values` and its percentile bootstrap interval (resampled with replacement): {mean, ci_low, ci_high}."
     v = np.asarray(values, dtype=np.float64)
     means = v[np.random.default_rng(seed).integers(0, len(v), (n_boot, len(v)))].mean(1)
     low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
@@ -128,8 +130,9 @@ SATELLITE_OPTIONS = dict(variant='all', k=16, max_cloud=0.0) # data options of t
 TRAINING_SEEDS = (0, 1, 2, 3, 4)
 
 def satellite_config(seed:int=0, preset:str='quick', data_options:dict|None=None)->TrainConfig:
-    "The configuration of this chapter's runs: `preset` on the Sentinel-2 pairs with `SATELLITE_OPTIONS` (updated by `data_options`)."
-    return resolve_config('sentinel2', preset, {'data_options': {**SATELLITE_OPTIONS, **(data_options or {})}, 'seed': seed})
+    "Config of this chapter's runs: `preset` on the Sentinel-2 pairs, `SATELLITE_OPTIONS` updated by `data_options`."
+    return resolve_config('sentinel2', preset,
+                          {'data_options': {**SATELLITE_OPTIONS, **(data_options or {})}, 'seed': seed})
 
 def initial_model(cfg:TrainConfig, image_shape:tuple)->SharedMI:
     "The stage-1 networks of `cfg` as `train` initialises them (seeded by `cfg.seed`), untrained, in evaluation mode."
@@ -147,8 +150,11 @@ def region_of(x:torch.Tensor, region:tuple)->torch.Tensor:
 
 def score_maps(trained:SharedMI, untrained:SharedMI, scene_t1, scene_t2, queries, patch:int)->dict:
     "The maps (Q, H, W) of each of `MAP_METHODS`: the learned Eq. 5 score and the three baselines."
-    return dict(zip(MAP_METHODS, (pixel_mi_map(trained, scene_t1, scene_t2, queries, patch), raw_distance_map(scene_t1, scene_t2, queries, patch),
-                                  pixel_mi_map(untrained, scene_t1, scene_t2, queries, patch), cosine_s_map(trained, scene_t1, scene_t2, queries, patch))))
+    return dict(zip(MAP_METHODS,
+                    (pixel_mi_map(trained, scene_t1, scene_t2, queries, patch),
+                     raw_distance_map(scene_t1, scene_t2, queries, patch),
+                     pixel_mi_map(untrained, scene_t1, scene_t2, queries, patch),
+                     cosine_s_map(trained, scene_t1, scene_t2, queries, patch))))
 
 def query_aucs(maps:dict, # method -> (Q, H, W) score maps over a region
                labels:torch.Tensor, # (H, W) classes of the region
@@ -156,10 +162,10 @@ def query_aucs(maps:dict, # method -> (Q, H, W) score maps over a region
     "method -> the `class_auc` of each query (a list of Q floats)."
     return {m: [class_auc(v[i], labels, q.tolist()) for i, q in enumerate(queries)] for m, v in maps.items()}
 
-def region_aucs(run, split:str, t1:int, t2:int, # a run folder, the split whose region is scored, and the two dates (indices)
+def region_aucs(run, split:str, t1:int, t2:int, # a run folder, the split whose region is scored, two dates (indices)
                 queries:torch.Tensor, # (Q, 2) pixels of the region, in its own coordinates
                 device='cpu')->dict:
-    "Per-query AUCs of each of `MAP_METHODS` for one trained run, on the region of `split` alone (reflect-padded at its edges)."
+    "Per-query AUCs of each of `MAP_METHODS` for one trained run, on the region of `split` alone (reflect-padded)."
     cfg, trained, _ = load_run(run, device)
     ds = make_dataset(cfg, split, device)
     scenes = region_of(ds.images, ds.region)
@@ -169,89 +175,107 @@ def region_aucs(run, split:str, t1:int, t2:int, # a run folder, the split whose 
 # %% ../nbs/12_satellite.ipynb #e2b30cf0
 def summarise_aucs(per_run:list, # one `region_aucs` per training seed
                    n_boot:int=10_000, seed:int=0)->tuple:
-    "Each method's AUC over queries (seed-averaged per query) with its bootstrap interval and per-seed means; and learned minus each baseline, paired by query."
+    "Each method's AUC over queries (seed-averaged): bootstrap interval, per-seed means; learned minus each baseline."
     aucs = {m: np.array([r[m] for r in per_run]) for m in per_run[0]}  # (seeds, queries)
     summary = {m: {**bootstrap_ci(a.mean(0), n_boot, seed=seed), 'per_seed': [float(v) for v in a.mean(1)],
                    'per_query': [round(float(v), 4) for v in a.mean(0)]} for m, a in aucs.items()}
-    minus = {m: bootstrap_ci(aucs['learned'].mean(0) - a.mean(0), n_boot, seed=seed) for m, a in aucs.items() if m != 'learned'}
+    minus = {m: bootstrap_ci(aucs['learned'].mean(0) - a.mean(0), n_boot, seed=seed)
+             for m, a in aucs.items() if m != 'learned'}
     return summary, minus
 
 # %% ../nbs/12_satellite.ipynb #acc399b5
 def run_summary(run, stage:str='shared')->dict:
     "Seed, iterations, training seconds and the last epoch's training loss and validation MI of a run's `stage`."
     rows = [r for r in read_history(Path(run)/'history.csv') if r['stage'] == stage]
-    return dict(run=Path(run).name, seed=run_config(run).seed, iterations=int(rows[-1]['iteration']), seconds=float(rows[-1]['seconds']),
+    return dict(run=Path(run).name, seed=run_config(run).seed, iterations=int(rows[-1]['iteration']),
+                seconds=float(rows[-1]['seconds']),
                 train_loss=float(rows[-1]['train_loss']), valid_mi=float(rows[-1]['mi']))
 
-def pixel_mi_results(runs:list, split:str='test', t1:int=0, t2:int=4, n_queries:int=60, query_seed:int=0, n_boot:int=10_000,
-                     out=None)->dict:
-    "The AUCs of every map on the region of `split`, cross-date (t1 -> t2) and same-date (t1 -> t1), over the runs (training seeds); written to `out` if given."
+def pixel_mi_results(runs:list, split:str='test', t1:int=0, t2:int=4, n_queries:int=60, query_seed:int=0,
+                     n_boot:int=10_000, out=None)->dict:
+    "Every map's AUCs on the `split` region, t1 -> t2 and t1 -> t1, over the runs (training seeds); to `out` if given."
     start = time.time()
     ds = make_dataset(run_config(runs[0]), split, 'cpu')
     labels = region_of(ds.land_cover_map(), ds.region)
     queries = sample_queries(labels > 0, n_queries, query_seed)
     dates = ds.spec.class_names['date']
-    res = dict(data=f"{ds.data}; land cover: eo-learn's LULC map of the scene; {n_queries} query pixels drawn uniformly from the {split} region, "
+    res = dict(data=f"{ds.data}; land cover: eo-learn's LULC map of the scene; {n_queries} query pixels drawn "
+                    f"uniformly from the {split} region, "
                     f"every pixel of the region scored (patches reflect-padded within the region)",
-               hardware=hardware(), n_queries=n_queries, query_seed=query_seed, split=split, region=list(ds.region), patch=ds.k,
-               dates=dict(t1=dates[t1], t2=dates[t2]), queries=queries.tolist(), query_labels=labels[queries[:, 0], queries[:, 1]].tolist(), training_seeds=[run_config(r).seed for r in runs], runs=[run_summary(r) for r in runs],
-               query_classes={LULC_CLASSES[c]: n for c, n in enumerate(torch.bincount(labels[queries[:, 0], queries[:, 1]], minlength=len(LULC_CLASSES)).tolist()) if n},
+               hardware=hardware(), n_queries=n_queries, query_seed=query_seed, split=split, region=list(ds.region),
+               patch=ds.k, dates=dict(t1=dates[t1], t2=dates[t2]), queries=queries.tolist(),
+               query_labels=labels[queries[:, 0], queries[:, 1]].tolist(),
+               training_seeds=[run_config(r).seed for r in runs], runs=[run_summary(r) for r in runs],
+               query_classes={LULC_CLASSES[c]: n
+                              for c, n in enumerate(torch.bincount(labels[queries[:, 0], queries[:, 1]],
+                                                                   minlength=len(LULC_CLASSES)).tolist()) if n},
                bootstrap=dict(n_boot=n_boot, level=0.95, over='queries'))
     for key, (a, b) in (('auc', (t1, t2)), ('auc_same_date', (t1, t1))):
-        res[key], res[f'{key}_learned_minus'] = summarise_aucs([region_aucs(r, split, a, b, queries) for r in runs], n_boot)
+        res[key], res[f'{key}_learned_minus'] = summarise_aucs([region_aucs(r, split, a, b, queries) for r in runs],
+                                                               n_boot)
     res.update(seconds_evaluation=round(time.time() - start, 1), code=code_version())
     if out is not None: Path(out).write_text(json.dumps(res, indent=1))
     return res
 
 # %% ../nbs/12_satellite.ipynb #4023630d
 def lulc_image(ax, labels:torch.Tensor|None, title:str='land cover'):
-    "Draw a land-cover map, one colour per class (tab10, as in the earth chapter), with a legend of the classes present; or say there is none."
+    "Draw a land-cover map, a colour per class (tab10, as in chapter earth), a legend of classes present; or say none."
     ax.set_title(title, fontsize=8); ax.axis('off')
     if labels is None: ax.text(0.5, 0.5, 'no land-cover map', ha='center', va='center', fontsize=8); return
     present, cmap = labels.unique().tolist(), plt.get_cmap('tab10')
     ax.imshow(labels.cpu().numpy(), cmap='tab10', vmin=-0.5, vmax=9.5, interpolation='nearest')
-    ax.legend([plt.Rectangle((0, 0), 1, 1, color=cmap(i)) for i in present], [LULC_CLASSES[i] for i in present], fontsize=6, loc='lower left', framealpha=0.8)
+    ax.legend([plt.Rectangle((0, 0), 1, 1, color=cmap(i)) for i in present], [LULC_CLASSES[i] for i in present],
+              fontsize=6, loc='lower left', framealpha=0.8)
 
-def plot_pixel_maps(model:SharedMI, ds:Sentinel2Pairs, # a trained stage-1 model and a split of its dataset (for the normalised scene)
+def plot_pixel_maps(model:SharedMI, ds:Sentinel2Pairs, # a trained stage-1 model, a split of its data (normalised scene)
                     queries:torch.Tensor, # (Q, 2) query pixels of the whole scene
                     t1:int, t2:int):
-    "The scene (true colour, or NDVI), its land cover (if known) and each query's map, from t1 to t2 (top row) and within t1 (bottom row)."
-    rgb, what = ds.rgb(ds.images), 'NDVI' if ds.variant == 'ndvi' else 'true colour'  # the dataset's own display colours
+    "The scene (true colour or NDVI), land cover (if known), each query's map t1 to t2 (top) and within t1 (bottom)."
+    # the dataset's own display colours
+    rgb, what = ds.rgb(ds.images), 'NDVI' if ds.variant == 'ndvi' else 'true colour'
     dates, lulc = ds.spec.class_names['date'], ds.lulc
     fig, axs = plt.subplots(2, 2 + len(queries), figsize=(2.1 * (2 + len(queries)), 4.7))
     for row, (a, b) in enumerate(((t1, t2), (t1, t1))):
-        axs[row, 0].imshow(rgb[b].numpy()); axs[row, 0].set_title(f'{dates[b]}, {what}', fontsize=8); axs[row, 0].axis('off')
+        axs[row, 0].imshow(rgb[b].numpy()); axs[row, 0].set_title(f'{dates[b]}, {what}', fontsize=8)
+        axs[row, 0].axis('off')
         lulc_image(axs[row, 1], lulc)
-        for ax, q, m in zip(axs[row, 2:], queries.tolist(), pixel_mi_map(model, ds.images[a], ds.images[b], queries, ds.k)):
+        for ax, q, m in zip(axs[row, 2:], queries.tolist(),
+                            pixel_mi_map(model, ds.images[a], ds.images[b], queries, ds.k)):
             ax.imshow(m.cpu().numpy(), cmap='viridis'); ax.plot(q[1], q[0], 'r+', ms=9, mew=2); ax.axis('off')
-            ax.set_title(f'{tuple(q)}' + ('' if lulc is None else f' {LULC_CLASSES[lulc[q[0], q[1]]]}') + f'\n{dates[a]} -> {dates[b]}', fontsize=7)
+            ax.set_title(f'{tuple(q)}' + ('' if lulc is None else f' {LULC_CLASSES[lulc[q[0], q[1]]]}')
+                         + f'\n{dates[a]} -> {dates[b]}', fontsize=7)
     fig.tight_layout()
     return fig
 
 # %% ../nbs/12_satellite.ipynb #5229139f
-METHOD_NAMES = {'learned': 'learned Eq. 5 map', 'raw_bands': '(a) raw band distance', 'random_encoder': '(b) random encoder',
+METHOD_NAMES = {'learned': 'learned Eq. 5 map', 'raw_bands': '(a) raw band distance',
+                'random_encoder': '(b) random encoder',
                 'cosine_s': '(c) cosine of learned S'}
 
 def _ci(v:dict)->str: return f"{v['mean']:.3f} [{v['ci_low']:.3f}, {v['ci_high']:.3f}]"
 
 def auc_lines(results:dict)->str:
-    "The AUC table of a `pixel_mi_results` file: mean [95% interval] per method, cross-date and same-date, and learned minus each baseline."
+    "AUC table of a `pixel_mi_results` file: mean [95% interval] per method, cross-/same-date; learned minus others."
     d = results['dates']
-    lines = [f"{results['n_queries']} queries, {len(results['training_seeds'])} training seed(s); AUC mean [95% bootstrap interval]",
+    lines = [f"{results['n_queries']} queries, {len(results['training_seeds'])} training seed(s); AUC mean "
+             f"[95% bootstrap interval]",
              f"{'':30}{d['t1'] + ' -> ' + d['t2']:>26}{d['t1'] + ' -> ' + d['t1']:>26}"]
-    lines += [f"{METHOD_NAMES[m]:30}{_ci(results['auc'][m]):>26}{_ci(results['auc_same_date'][m]):>26}" for m in results['auc']]
-    lines += [f"{'learned minus ' + m:30}{_ci(results['auc_learned_minus'][m]):>26}{_ci(results['auc_same_date_learned_minus'][m]):>26}"
+    lines += [f"{METHOD_NAMES[m]:30}{_ci(results['auc'][m]):>26}{_ci(results['auc_same_date'][m]):>26}"
+              for m in results['auc']]
+    lines += [f"{'learned minus ' + m:30}{_ci(results['auc_learned_minus'][m]):>26}"
+              f"{_ci(results['auc_same_date_learned_minus'][m]):>26}"
               for m in results['auc_learned_minus']]
     return '\n'.join(lines)
 
 # %% ../nbs/12_satellite.ipynb #bb676374
 def date_pair_lines(maps:dict)->str:
-    "AUC mean [95% interval] of every method (rows) at each date pair (columns) of `maps` ({'t1 -> t2': the auc keys of a results file})."
+    "AUC mean [95% interval] of each method (rows) at each date pair (columns) of `maps` ({'t1 -> t2': auc keys})."
     pairs = list(maps)
     first = maps[pairs[0]]
     lines = [f"{'':30}" + ''.join(f'{p:>28}' for p in pairs)]
     lines += [f"{METHOD_NAMES[m]:30}" + ''.join(f"{_ci(maps[p]['auc'][m]):>28}" for p in pairs) for m in first['auc']]
-    lines += [f"{'learned minus ' + m:30}" + ''.join(f"{_ci(maps[p]['auc_learned_minus'][m]):>28}" for p in pairs) for m in first['auc_learned_minus']]
+    lines += [f"{'learned minus ' + m:30}" + ''.join(f"{_ci(maps[p]['auc_learned_minus'][m]):>28}" for p in pairs)
+              for m in first['auc_learned_minus']]
     return '\n'.join(lines)
 
 # %% ../nbs/12_satellite.ipynb #c7a627aa
@@ -259,7 +283,8 @@ def parse_pixel(text:str, height:int, width:int)->tuple:
     "A pixel written `ROW,COL`, checked to lie in a `height` x `width` scene."
     try: row, col = (int(v) for v in text.split(','))
     except ValueError: raise ValueError(f'expected a pixel as ROW,COL, got {text!r}') from None
-    if not (0 <= row < height and 0 <= col < width): raise ValueError(f'pixel {row},{col} is outside the {height}x{width} scene')
+    if not (0 <= row < height and 0 <= col < width): raise ValueError(f'pixel {row},{col} is outside the '
+                                                                      f'{height}x{width} scene')
     return row, col
 
 def date_index(date, dates:list)->int:
@@ -270,13 +295,15 @@ def date_index(date, dates:list)->int:
 
 def pixel_map_figure(run, queries:list, # a trained Sentinel-2 run folder; pixels of the scene as 'ROW,COL' strings
                      t1=0, t2=-1, device='cpu',
-                     scene=None, # another scene to draw on: an EOPatch folder or a folder of per-date GeoTIFFs; None: the run's own
+                     scene=None, # another scene: an EOPatch or a folder of per-date GeoTIFFs; None: the run's own
                     ):
-    "`plot_pixel_maps` of the run's stage 1 on its own scene or on `scene` (standardised as the run's), for `queries`, from date `t1` to `t2` and within `t1`."
+    "`plot_pixel_maps` of the run's stage 1 on its scene or `scene` (standardised as the run's), `t1` to `t2`, in `t1`."
     cfg, model, _ = load_run(run, device)
-    if cfg.dataset != 'sentinel2': raise ValueError(f'{run} was trained on {cfg.dataset!r}; pixel maps need a Sentinel-2 run')
+    if cfg.dataset != 'sentinel2': raise ValueError(f'{run} was trained on {cfg.dataset!r}; pixel maps '
+                                                    f'need a Sentinel-2 run')
     ds = make_dataset(cfg, 'test', device)
-    if scene is not None: ds = make_dataset(replace(cfg, data_options={**cfg.data_options, 'scene': str(scene)}), 'test', device).standardise_as(ds)
+    if scene is not None: ds = make_dataset(replace(cfg, data_options={**cfg.data_options, 'scene': str(scene)}),
+                                            'test', device).standardise_as(ds)
     dates, (height, width) = ds.spec.class_names['date'], ds.images.shape[-2:]
     pixels = torch.tensor([parse_pixel(q, height, width) for q in queries])
     return plot_pixel_maps(model, ds, pixels, date_index(t1, dates), date_index(t2, dates))
@@ -292,7 +319,7 @@ def tile_patches(tiles:torch.Tensor, patch:int)->torch.Tensor:
 def tile_features(model:SharedMI, tiles:torch.Tensor, # (N, C, H, W) reflectance
                   mean:torch.Tensor, std:torch.Tensor, # (C,) the band statistics of the model's training data
                   patch:int, bs:int=1024)->torch.Tensor:
-    "S of each tile: the mean over its non-overlapping patches, normalised by `mean` and `std`, of their S under the X encoder: (N, s_dim)."
+    "S of each tile: mean X-encoder S of its non-overlapping patches (normalised by `mean`, `std`): (N, s_dim)."
     crops = tile_patches((tiles - mean[:, None, None]) / std[:, None, None], patch)
     _, s = encode_patches(model, crops.flatten(0, 1), 0, bs)
     return s.view(*crops.shape[:2], -1).mean(1)
@@ -301,13 +328,15 @@ def tile_features(model:SharedMI, tiles:torch.Tensor, # (N, C, H, W) reflectance
 def binomial_ci(k:int, n:int, level:float=0.95)->tuple:
     "The Clopper-Pearson (exact) interval of a proportion k / n."
     a = (1 - level) / 2
-    return (float(beta_dist.ppf(a, k, n - k + 1)) if k > 0 else 0., float(beta_dist.ppf(1 - a, k + 1, n - k)) if k < n else 1.)
+    return (float(beta_dist.ppf(a, k, n - k + 1)) if k > 0 else 0.,
+            float(beta_dist.ppf(1 - a, k + 1, n - k)) if k < n else 1.)
 
 def linear_probe_accuracy(features:dict, labels:dict, # split -> (N, d) features and (N,) labels
                           n_classes:int, seed:int=0)->dict:
-    "Test and validation accuracy of the linear probe (the `linear` protocol) on features standardised on the training split."
+    "Test and validation accuracy of the linear probe (`linear` protocol) on features standardised on the train split."
     mean, sd = features['train'].mean(0), features['train'].std(0).clamp_min(1e-6)
-    fits = fit_probes({s: ((v - mean) / sd)[None] for s, v in features.items()}, {s: v[None] for s, v in labels.items()},
+    fits = fit_probes({s: ((v - mean) / sd)[None] for s, v in features.items()},
+                      {s: v[None] for s, v in labels.items()},
                       n_classes, PROTOCOLS['linear'], [seed])
     return {k: v[0].item() for k, v in fits.items()}
 
@@ -319,49 +348,56 @@ def accuracy_entry(accuracies:list, n:int)->dict:
     return dict(accuracy=mean, ci_low=low, ci_high=high, per_seed=[float(a) for a in accuracies])
 
 def eurosat_probe(runs:list, root='eurosat/tif', seed:int=0)->dict:
-    "Linear-probe accuracy on the EuroSAT test tiles of S (learned, and random encoder per run), the raw pixels and the band statistics."
+    "Linear-probe accuracy on EuroSAT test tiles of S (learned; random encoder per run), raw pixels, band statistics."
     es = eurosat(root)
     labels = {s: es.labels[idx] for s, idx in es.splits.items()}
-    def accuracy(features): return linear_probe_accuracy({s: features[idx] for s, idx in es.splits.items()}, labels, len(es.classes), seed)['test']
+    def accuracy(features): return linear_probe_accuracy({s: features[idx] for s, idx in es.splits.items()}, labels,
+                                                         len(es.classes), seed)['test']
     learned, random_encoder = [], []
     for run in runs:
         cfg, model, _ = load_run(run, 'cpu')
         ds = make_dataset(cfg, 'train', 'cpu')
         learned.append(accuracy(tile_features(model, es.images, ds.mean, ds.std, ds.k)))
-        random_encoder.append(accuracy(tile_features(initial_model(cfg, ds.image_shape), es.images, ds.mean, ds.std, ds.k)))
+        random_encoder.append(accuracy(tile_features(initial_model(cfg, ds.image_shape), es.images,
+                                                     ds.mean, ds.std, ds.k)))
     n = len(es.splits['test'])
-    return dict(n_test=n, data=f'{len(es)} EuroSAT-MS tiles ({len(es.classes)} classes), {es.split_source}: ' + ', '.join(f'{len(v)} {s}' for s, v in es.splits.items()),
+    return dict(n_test=n, data=f'{len(es)} EuroSAT-MS tiles ({len(es.classes)} classes), {es.split_source}: '
+                              + ', '.join(f'{len(v)} {s}' for s, v in es.splits.items()),
                 learned=accuracy_entry(learned, n), raw_pixels=accuracy_entry([accuracy(es.images.flatten(1))], n),
                 band_stats=accuracy_entry([accuracy(torch.cat([es.images.mean((2, 3)), es.images.std((2, 3))], 1))], n),
                 random_encoder=accuracy_entry(random_encoder, n), chance=1 / len(es.classes))
 
 # %% ../nbs/12_satellite.ipynb #9e30088d
 def scene_spec(ds:Sentinel2Pairs)->FactorSpec:
-    "The factors a probe reads from a scene's crops: land cover (the crop's majority class, shared by both dates) and the date of each view."
+    "Factors a probe reads from a scene's crops: land cover (the crop's majority class, both dates), each view's date."
     dates = list(ds.spec.class_names['date'])
-    return FactorSpec({'land cover': len(LULC_CLASSES), 'date': len(dates)}, shared=('land cover',), exclusive_x=('date',),
+    return FactorSpec({'land cover': len(LULC_CLASSES), 'date': len(dates)}, shared=('land cover',),
+                      exclusive_x=('date',),
                       exclusive_y=('date',), class_names={'land cover': list(LULC_CLASSES), 'date': dates})
 
 def scene_features(shared:SharedMI, exclusive, # a run's stage-1 model, and its stage-2 model or None
                    ds:Sentinel2Pairs, passes:int=3)->dict:
-    "The representations of every anchor of `ds` at `passes` draws of two of its clear dates, labelled (land cover, date) per view."
+    "Representations of every anchor of `ds` at `passes` draws of two clear dates, labelled (land cover, date) by view."
     land_cover = ds.land_cover(torch.arange(len(ds), device=ds.device)).cpu().repeat(passes)
-    drawn = [extract_features(shared, exclusive, ds, seed=p) for p in range(passes)]  # anchors in order, fresh dates per pass
+    # anchors in order, fresh dates per pass
+    drawn = [extract_features(shared, exclusive, ds, seed=p) for p in range(passes)]
     feats = {k: torch.cat([f[k] for f in drawn]) for k in drawn[0]}
     for v in 'xy': feats[f'labels_{v}'] = torch.stack([land_cover, feats[f'labels_{v}'][:, 1]], 1)
     return feats
 
 # %% ../nbs/12_satellite.ipynb #80bfe7f8
 def scene_probes(run, passes:int=3, seed:int=0)->dict:
-    "Test-region accuracy of land cover and date from each representation of a run, per protocol, beside the majority-class share."
+    "Test-region accuracy of land cover and date from each representation of a run, by protocol, beside majority share."
     cfg, shared, exclusive = load_run(run, 'cpu')
     sets = {s: make_dataset(cfg, s, 'cpu') for s in ('train', 'valid', 'test')}
     feats = {s: scene_features(shared, exclusive, ds, passes) for s, ds in sets.items()}
     spec = scene_spec(sets['test'])
-    table = probe_table(feats, spec, {p: PROTOCOLS[p] for p in STUDY_PROTOCOLS}, seeds=(seed,), data=sets['test'].data, out=noop)
+    table = probe_table(feats, spec, {p: PROTOCOLS[p] for p in STUDY_PROTOCOLS}, seeds=(seed,), data=sets['test'].data,
+                        out=noop)
     labels = feats['test']['labels_x']
     majority = {f: torch.bincount(labels[:, j]).max().item() / len(labels) for j, f in enumerate(spec.factors('x'))}
-    accuracy = {p: {r: {f: a[0] for f, a in fs.items()} for r, fs in table.seed_accuracies[p].items()} for p in STUDY_PROTOCOLS}  # one probe seed
+    accuracy = {p: {r: {f: a[0] for f, a in fs.items()} for r, fs in table.seed_accuracies[p].items()}
+                for p in STUDY_PROTOCOLS}  # one probe seed
     return dict(accuracy=accuracy, majority=majority, undertrained=table.flags('ours'),
                 n_test=len(labels), probe_seed=seed, passes=passes)
 
@@ -369,7 +405,8 @@ def scene_probes(run, passes:int=3, seed:int=0)->dict:
 def scene_probe_summary(probes:list)->dict:
     "{protocol: {rep: {factor: mean_sd}}} over the runs' `scene_probes`."
     first = probes[0]['accuracy']
-    return {p: {r: {f: mean_sd([pr['accuracy'][p][r][f] for pr in probes]) for f in fs} for r, fs in reps.items()} for p, reps in first.items()}
+    return {p: {r: {f: mean_sd([pr['accuracy'][p][r][f] for pr in probes]) for f in fs} for r, fs in reps.items()}
+            for p, reps in first.items()}
 
 def scene_probe_lines(probes:list, reps=('S_X', 'E_X'))->str:
     "The probes of `probes` (one `scene_probes` per run) as a table, with the majority-class share and the flags."
@@ -378,6 +415,8 @@ def scene_probe_lines(probes:list, reps=('S_X', 'E_X'))->str:
     lines = [f"{'':14}" + ''.join(f'{p:>18}' for p in summary) + f"{'majority class':>18}"]
     for r in reps:
         for f in majority:
-            cells = ''.join(f"{100 * summary[p][r][f]['mean']:>11.1f} ± {100 * summary[p][r][f]['sd']:<4.1f}" for p in summary)
-            lines.append(f'{r + " " + f:14}' + cells + f'{100 * majority[f]:>17.1f}%' + ('  (flagged in a run)' if (r, f) in flagged else ''))
+            cells = ''.join(f"{100 * summary[p][r][f]['mean']:>11.1f} ± {100 * summary[p][r][f]['sd']:<4.1f}"
+                            for p in summary)
+            lines.append(f'{r + " " + f:14}' + cells + f'{100 * majority[f]:>17.1f}%'
+                         + ('  (flagged in a run)' if (r, f) in flagged else ''))
     return '\n'.join(lines)

@@ -31,13 +31,14 @@ __all__ = ['HUE_FACTORS', 'OBJECT_FACTORS', 'SHAPES3D_VALUES', 'SHAPES3D_FACTORS
 HUE_FACTORS = ('floor_hue', 'wall_hue', 'object_hue')
 OBJECT_FACTORS = ('scale', 'shape', 'orientation')
 SHAPES3D_VALUES = {'floor_hue': np.arange(10) / 10, 'wall_hue': np.arange(10) / 10, 'object_hue': np.arange(10) / 10,
-                   'scale': np.linspace(0.75, 1.25, 8), 'shape': np.arange(4.0), 'orientation': np.linspace(-30, 30, 15)}
+                   'scale': np.linspace(0.75, 1.25, 8), 'shape': np.arange(4.0),
+                   'orientation': np.linspace(-30, 30, 15)}
 SHAPES3D_FACTORS = tuple(SHAPES3D_VALUES) # the order of the columns of `labels` in the file
 SHAPE_NAMES = ('cube', 'cylinder', 'sphere', 'capsule')
 N_VALUES = tuple(len(v) for v in SHAPES3D_VALUES.values())
 
 def shapes3d_grid()->np.ndarray:
-    "All 480,000 factor combinations as float labels (N, 6), in the file's order: floor hue slowest, orientation fastest."
+    "All 480,000 factor combinations as float labels (N, 6) in file order: floor hue slowest, orientation fastest."
     return np.stack(np.meshgrid(*SHAPES3D_VALUES.values(), indexing='ij'), -1).reshape(-1, len(SHAPES3D_VALUES))
 
 # %% ../nbs/02b_shapes3d.ipynb #ff037979
@@ -49,13 +50,15 @@ def check_labels(labels)->np.ndarray:
     return labels
 
 def factor_indices(labels)->np.ndarray:
-    "Class indices (N, 6) of float labels (N, 6): the nearest value of each factor; a ValueError for values off the grid."
+    "Class indices (N, 6) of float labels (N, 6): each factor's nearest value; a ValueError for values off the grid."
     labels = check_labels(labels)
     out = np.empty(labels.shape, dtype=np.int64)
     for j, (name, values) in enumerate(SHAPES3D_VALUES.items()):
         out[:, j] = k = np.abs(labels[:, j, None] - values).argmin(1)
         off = np.abs(labels[:, j] - values[k]) > 1e-3 * (values[1] - values[0])
-        if off.any(): raise ValueError(f'{name} takes the values {np.round(values, 4).tolist()}; got {labels[off, j][:3].tolist()}')
+        if off.any():
+            raise ValueError(f'{name} takes the values {np.round(values, 4).tolist()}; got '
+                             f'{labels[off, j][:3].tolist()}')
     return out
 
 def factor_labels(indices)->np.ndarray:
@@ -71,7 +74,8 @@ def grid_index(indices)->np.ndarray:
 SHAPES3D_FILE = ('shapes3d', '3dshapes.h5')
 SHAPES3D_SOURCE = 'DeepMind 3dshapes.h5'
 PROCEDURAL_SOURCE = 'procedural 3D Shapes (rendered by render_shapes3d)'
-SHAPES3D_HINT = ('download it from https://storage.googleapis.com/3d-shapes/3dshapes.h5 (github.com/deepmind/3d-shapes), '
+SHAPES3D_HINT = ('download it from https://storage.googleapis.com/3d-shapes/3dshapes.h5 '
+                 '(github.com/deepmind/3d-shapes), '
                  'or write a rendered one with write_shapes3d_h5')
 
 def _describe(ds)->str: return f"{ds.dtype} {ds.shape}" if isinstance(ds, h5py.Dataset) else type(ds).__name__
@@ -93,7 +97,8 @@ class Shapes3DFile:
         if 'images' not in self.h5 or 'labels' not in self.h5: raise ValueError(f'expected {expected}; found {found}')
         im, lab = self.h5['images'], self.h5['labels']
         if not (isinstance(im, h5py.Dataset) and isinstance(lab, h5py.Dataset) and im.dtype == np.uint8 and im.ndim == 4
-                and im.shape[1:] == (64, 64, 3) and lab.dtype.kind == 'f' and lab.shape == (im.shape[0], len(SHAPES3D_FACTORS))):
+                and im.shape[1:] == (64, 64, 3) and lab.dtype.kind == 'f'
+                and lab.shape == (im.shape[0], len(SHAPES3D_FACTORS))):
             raise ValueError(f'expected {expected}; found {found}')
         labels = lab[:]
         return labels, factor_indices(labels)
@@ -217,10 +222,12 @@ def hit_room(o, d, scene:RoomScene=ROOM_SCENE):
     t_side = _hit((scene.side_wall * dx.sign() - ox) / dx, dx != 0)
     t_wall = torch.minimum(t_back, t_side)
     zero = torch.zeros_like(dx)
-    n_wall = torch.where((t_back < t_side)[..., None], torch.stack([zero, zero, zero - 1], -1), torch.stack([-dx.sign(), zero, zero], -1))
+    n_wall = torch.where((t_back < t_side)[..., None], torch.stack([zero, zero, zero - 1], -1),
+                         torch.stack([-dx.sign(), zero, zero], -1))
     floor = t_floor <= t_wall
     material = torch.where(floor, 1, torch.where(oy + t_wall * dy <= scene.wall_height, 2, 0))
-    return torch.where(floor, t_floor, t_wall), torch.where(floor[..., None], torch.stack([zero, zero + 1, zero], -1), n_wall), material
+    return (torch.where(floor, t_floor, t_wall),
+            torch.where(floor[..., None], torch.stack([zero, zero + 1, zero], -1), n_wall), material)
 
 # %% ../nbs/02b_shapes3d.ipynb #e5db38b1
 def hue_rgb(h:torch.Tensor)->torch.Tensor:
@@ -230,20 +237,22 @@ def hue_rgb(h:torch.Tensor)->torch.Tensor:
 
 # %% ../nbs/02b_shapes3d.ipynb #21702e6a
 def camera_rays(scene:RoomScene=ROOM_SCENE, size:int=64, samples:int=2, device=None):
-    "Camera position (3,) and unit ray directions (size * samples)**2 x 3, row by row, with `samples` x `samples` rays per pixel."
+    "Camera position (3,), unit ray directions (size * samples)**2 x 3, row by row, `samples` x `samples` rays a pixel."
     o = torch.tensor([0., scene.cam_height, -scene.cam_dist], device=device)
     f = F.normalize(torch.tensor([0., scene.look_height, 0.], device=device) - o, dim=0)
     right = F.normalize(torch.linalg.cross(o.new_tensor([0., 1., 0.]), f), dim=0)
     up = torch.linalg.cross(f, right)
-    k = ((torch.arange(size * samples, device=device) + 0.5) / (size * samples) * 2 - 1) * math.tan(math.radians(scene.fov) / 2)
+    k = ((torch.arange(size * samples, device=device) + 0.5) / (size * samples) * 2 - 1
+         ) * math.tan(math.radians(scene.fov) / 2)
     v, u = torch.meshgrid(-k, k, indexing='ij')
     return o, F.normalize(f + u[..., None] * right + v[..., None] * up, dim=-1).reshape(-1, 3)
 
 # %% ../nbs/02b_shapes3d.ipynb #afeb8b1b
-OBJECT_BOUNDS = {0: (0.5 * math.sqrt(2), 1.0), 1: (0.575, 1.05), 2: (0.64, 1.28), 3: (0.47, 1.9)} # radius, height per unit scale
+# radius, height per unit scale
+OBJECT_BOUNDS = {0: (0.5 * math.sqrt(2), 1.0), 1: (0.575, 1.05), 2: (0.64, 1.28), 3: (0.47, 1.9)}
 
 def through_cylinder(o, d, r:float, h:float):
-    "Whether each ray o + t d, t > 0, passes through the solid vertical cylinder of radius `r` and height `h` on the y axis."
+    "Whether each ray o + t d, t > 0, crosses the solid vertical cylinder of radius `r` and height `h` on the y axis."
     (ox, oy, oz), (dx, dy, dz) = o.unbind(-1), d.unbind(-1)
     a, b, c = dx * dx + dz * dz, ox * dx + oz * dz, ox * ox + oz * oz - r * r
     disc = (b * b - a * c).clamp_min(0).sqrt()
@@ -286,15 +295,17 @@ def _shade_one_shape(shape:int, scale, orientation, scene, o0, d0):
     to_light = light - p
     lit = torch.ones_like(t)
     ps = p[:, shadow_rays]
-    lit[:, shadow_rays] = ((hit_object(ps, light - ps, shape, scales)[0] >= 1) | (material[:, shadow_rays] != 1)).float()
+    lit[:, shadow_rays] = ((hit_object(ps, light - ps, shape, scales)[0] >= 1)
+                           | (material[:, shadow_rays] != 1)).float()
     light_dir = F.normalize(to_light, dim=-1)
     spot = light_dir[..., 1].clamp_min(0) ** scene.spot_exponent
-    intensity = scene.ambient + scene.headlight * _dot(n, -d).clamp_min(0) + scene.diffuse * lit * spot * _dot(n, light_dir).clamp_min(0)
+    intensity = (scene.ambient + scene.headlight * _dot(n, -d).clamp_min(0)
+                 + scene.diffuse * lit * spot * _dot(n, light_dir).clamp_min(0))
     return material, torch.where(material == 0, 1.0, intensity.clamp(max=1))
 
 # %% ../nbs/02b_shapes3d.ipynb #be8544bb
 def shade_scenes(geometry, # (G, 3) scale, shape (0..3), orientation (degrees) of each scene
-                 scene:RoomScene=ROOM_SCENE, size:int=64, samples:int=2, # image size, and rays per pixel along each axis
+                 scene:RoomScene=ROOM_SCENE, size:int=64, samples:int=2, # image size, and rays per pixel on each axis
                  device=None, rays_per_step:int=2**18, # memory bound: rays traced at once
                 )->torch.Tensor:
     "Weights (G, size * size, 4) of the sky, floor, wall and object colours in each pixel of each scene."
@@ -307,7 +318,8 @@ def shade_scenes(geometry, # (G, 3) scale, shape (0..3), orientation (degrees) o
             if len(rows) == 0: continue
             material, intensity = _shade_one_shape(shape, geometry[rows, 0], geometry[rows, 2], scene, o0, d0)
             ray_weights = F.one_hot(material, 4) * intensity[..., None]
-            out[rows] = ray_weights.reshape(len(rows), size, samples, size, samples, 4).mean((2, 4)).reshape(len(rows), -1, 4)
+            out[rows] = ray_weights.reshape(len(rows), size, samples, size, samples, 4).mean((2, 4)).reshape(
+                len(rows), -1, 4)
     return out
 
 # %% ../nbs/02b_shapes3d.ipynb #8c23aef5
@@ -332,7 +344,8 @@ def render_shapes3d(labels, # float labels (N, 6): floor_hue, wall_hue, object_h
     "Procedural 3D Shapes images, uint8 (N, 64, 64, 3) on `device`, of any labels in the file's units."
     labels, device = check_labels(labels), default_device(device)
     if not np.isin(labels[:, 4], SHAPES3D_VALUES['shape']).all():
-        raise ValueError(f'shape must be one of 0, 1, 2, 3 ({", ".join(SHAPE_NAMES)}); got {np.unique(labels[:, 4])[:5].tolist()}')
+        raise ValueError(f'shape must be one of 0, 1, 2, 3 ({", ".join(SHAPE_NAMES)}); got '
+                         f'{np.unique(labels[:, 4])[:5].tolist()}')
     geometry, inverse = np.unique(labels[:, 3:], axis=0, return_inverse=True)
     inverse, hues = torch.from_numpy(inverse.reshape(-1)).to(device), torch.from_numpy(labels[:, :3]).to(device)
     out = torch.empty(len(labels), 64, 64, 3, dtype=torch.uint8, device=device)
@@ -360,7 +373,8 @@ def show_factors(base=(0.0, 0.6, 0.3, 1.0, 0, 0), device=None, title:str|None=No
         for k, img in enumerate(render_shapes3d(labels, device).cpu()): strip[:, k * gap:k * gap + 64] = img
         values = labels[:, SHAPES3D_FACTORS.index(factor)]
         ax.imshow(strip.numpy())
-        ax.set_xticks(np.arange(len(labels)) * gap + 32, [SHAPE_NAMES[int(v)] if factor == 'shape' else f'{v:.3g}' for v in values], fontsize=6)
+        ax.set_xticks(np.arange(len(labels)) * gap + 32,
+                      [SHAPE_NAMES[int(v)] if factor == 'shape' else f'{v:.3g}' for v in values], fontsize=6)
         ax.set_yticks([]); ax.set_ylabel(factor, rotation=0, ha='right', va='center', fontsize=8)
         ax.tick_params(length=0); ax.spines[:].set_visible(False)
     fig.suptitle(title or f'{PROCEDURAL_SOURCE}: one factor at a time', fontsize=8)
@@ -377,15 +391,17 @@ def write_shapes3d_h5(path, # the .h5 file to write
     with h5py.File(path, 'w') as f:
         f.attrs['source'] = PROCEDURAL_SOURCE
         f.create_dataset('labels', data=labels)
-        images = f.create_dataset('images', (len(labels), 64, 64, 3), np.uint8, chunks=(min(100, len(labels)), 64, 64, 3), compression=compression)
-        for i in range(0, len(labels), chunk): images[i:i + chunk] = render_shapes3d(labels[i:i + chunk], device).cpu().numpy()
+        images = f.create_dataset('images', (len(labels), 64, 64, 3), np.uint8,
+                                  chunks=(min(100, len(labels)), 64, 64, 3), compression=compression)
+        for i in range(0, len(labels), chunk):
+            images[i:i + chunk] = render_shapes3d(labels[i:i + chunk], device).cpu().numpy()
     return path
 
 # %% ../nbs/02b_shapes3d.ipynb #4b97cfa4
 def split_groups(groups:np.ndarray, # (N,) integer group of each item
                  n_per_group:int|None=None, # use this many items of each group (None: all)
                  fractions=(0.8, 0.1, 0.1), seed:int=0)->np.ndarray:
-    "Split (0, 1, 2, ...) of each item by `fractions` within its group, in a seeded random order; -1 for items left out."
+    "Split (0, 1, 2, ...) of each item by `fractions` within its group, in seeded random order; -1 for items left out."
     groups = np.asarray(groups)
     key = np.random.default_rng(seed).random(len(groups))
     order = np.lexsort((key, groups))
@@ -403,19 +419,23 @@ def object_groups(factors:np.ndarray)->np.ndarray:
 # %% ../nbs/02b_shapes3d.ipynb #95b44bbc
 SHAPES3D_SPEC = FactorSpec({f: len(v) for f, v in SHAPES3D_VALUES.items()}, shared=OBJECT_FACTORS,
                            exclusive_x=HUE_FACTORS, exclusive_y=HUE_FACTORS,
-                           class_names={'shape': list(SHAPE_NAMES), 'scale': [f'{v:.2f}' for v in SHAPES3D_VALUES['scale']],
+                           class_names={'shape': list(SHAPE_NAMES),
+                                        'scale': [f'{v:.2f}' for v in SHAPES3D_VALUES['scale']],
                                         'orientation': [f'{v:.3g}' for v in SHAPES3D_VALUES['orientation']],
                                         **{f: [f'{v:.1f}' for v in SHAPES3D_VALUES[f]] for f in HUE_FACTORS}})
 SPEC_COLUMNS = [SHAPES3D_FACTORS.index(f) for f in SHAPES3D_SPEC.factors('x')]
 
 # %% ../nbs/02b_shapes3d.ipynb #6bfd566a
-AUTO_FALLBACK = ("3D Shapes: no file at {}, so source='auto' renders procedural images instead; choose them with source='procedural' "
-                 "(--set 'data_options={{\"source\": \"procedural\"}}'), or put DeepMind's 3dshapes.h5 there for the real dataset")
+AUTO_FALLBACK = ("3D Shapes: no file at {}, so source='auto' renders procedural images instead; choose them with "
+                 "source='procedural' "
+                 "(--set 'data_options={{\"source\": \"procedural\"}}'), or put DeepMind's 3dshapes.h5 there for the "
+                 "real dataset")
 
 def _source_file(source:str, path=None)->Shapes3DFile|None:
-    "The open file `source` ('auto', 'file', 'procedural') and `path` ask for; None: render the images (with a warning for 'auto')."
+    "The open file `source` ('auto', 'file', 'procedural') and `path` ask for; None: render (warning for 'auto')."
     if path is not None:
-        if source == 'procedural': raise ValueError("a path was given with source='procedural'; use source='auto' or 'file'")
+        if source == 'procedural':
+            raise ValueError("a path was given with source='procedural'; use source='auto' or 'file'")
         return load_shapes3d(path)
     default = data_root()/Path(*SHAPES3D_FILE)
     if source == 'file' or (source == 'auto' and default.exists()): return load_shapes3d()
@@ -435,7 +455,8 @@ class Shapes3D(PairDataset):
                  path=None, # an .h5 in DeepMind's schema; default data_root()/shapes3d/3dshapes.h5
                  n_images:int|None=None, # images in all splits together; None: the whole file, or 48,000 rendered
                  seed:int=0):
-        self.split, self.source = check_choice(split, self.splits, 'split'), check_choice(source, self.sources, 'source')
+        self.split, self.source = (check_choice(split, self.splits, 'split'),
+                                   check_choice(source, self.sources, 'source'))
         self.device = default_device(device)
         file = _source_file(source, path)
         factors = file.factors if file else factor_indices(shapes3d_grid())
@@ -445,7 +466,8 @@ class Shapes3D(PairDataset):
         splits = split_groups(groups, None if n_images is None else n_images // n_groups, self.fractions, seed)
         keep = np.flatnonzero(splits == self.splits.index(split))
         if np.bincount(groups[keep], minlength=groups.max() + 1)[np.unique(groups)].min() < 2:
-            raise ValueError(f'n_images={n_images} leaves fewer than 2 images of some (scale, shape, orientation) in the {split} split; '
+            raise ValueError(f'n_images={n_images} leaves fewer than 2 images of some (scale, shape, orientation) in '
+                             f'the {split} split; '
                              f'use at least {20 * n_groups}')
         if file:
             with file: images, what = torch.from_numpy(file.read(keep)), f'{file.source} ({file.path})'

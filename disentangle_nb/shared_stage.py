@@ -14,9 +14,10 @@ with warnings.catch_warnings():  # fastai.layers applies torch.jit.script on imp
     warnings.filterwarnings('ignore', r'`torch\.jit\.script` is deprecated', FutureWarning)
     from fastai.learner import Learner, Metric
 from fastai.callback.core import Callback
+# registers fastai's progress bar and `Learner.no_bar`
+from fastai.callback.progress import ProgressCallback  # noqa: F401
 from fastcore.basics import patch
 from fastai.data.core import DataLoaders
-from fastai.callback.progress import ProgressCallback  # registers fastai's progress bar and `Learner.no_bar`
 from .core import *
 from .estimators import BOUNDS, make_bound
 from .networks import *
@@ -26,7 +27,8 @@ from .data import PairLoader, PairDataset, PairBatch, FactorSpec
 __all__ = ['SHARED_TERMS', 'NEGATIVES', 'MI_TERMS', 'ALIGN_TERM', 'ALIGNMENT_TERMS', 'ALIGNMENTS', 'roll_perm', 'all_rolls',
            'mi_terms', 'mi_bounds', 'weighted_mi', 'standardised', 'l1_alignment', 'standardised_l1_alignment',
            'infonce_alignment', 'alignment_loss', 'SharedMI', 'TermMetric', 'term_loss', 'NonFiniteTerm', 'epochs_done',
-           'run_iteration', 'StageCallback', 'SharedMICallback', 'stage_dls', 'shared_learner', 'BarPairs', 'bar_pairs']
+           'run_iteration', 'StageCallback', 'SharedMICallback', 'stage_dls', 'shared_learner', 'paper_adam',
+           'BarPairs', 'bar_pairs']
 
 # %% ../nbs/04_shared_stage.ipynb #ba156b97
 SHARED_TERMS = ('loss', 'mi', 'global_x', 'global_y', 'local_x', 'local_y', 'l1')
@@ -41,7 +43,8 @@ def all_rolls(n:int, device=None)->torch.Tensor:
 
 NEGATIVES = {'one': roll_perm, 'all': all_rolls}
 
-MI_TERMS = ('global_x', 'global_y', 'local_x', 'local_y') # the cross-MI terms of either stage, when their networks exist
+# the cross-MI terms of either stage, when their networks exist
+MI_TERMS = ('global_x', 'global_y', 'local_x', 'local_y')
 
 def mi_terms(model)->tuple:
     "The MI terms of a stage model (`MI_TERMS` whose global or local statistics networks were built)."
@@ -69,7 +72,7 @@ def l1_alignment(sx, sy, temperature:float)->torch.Tensor: return F.l1_loss(sx, 
 def standardised_l1_alignment(sx, sy, temperature:float)->torch.Tensor: return F.l1_loss(*standardised(sx, sy))
 
 def infonce_alignment(sx, sy, temperature:float)->torch.Tensor:
-    "Symmetric InfoNCE between the L2-normalised S_X and S_Y: each picks its own pair's among the batch's, at `temperature`."
+    "Symmetric InfoNCE of the L2-normalised S_X and S_Y: each picks its own pair's among the batch's, at `temperature`."
     logits = F.normalize(sx, dim=1) @ F.normalize(sy, dim=1).T / temperature
     target = torch.arange(len(sx), device=sx.device)
     return (F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)) / 2
@@ -83,7 +86,8 @@ def alignment_loss(alignment:str, # a name in `ALIGNMENTS`, checked where the mo
                    l1:torch.Tensor|None=None, # Eq. 6's L1 of these S_X and S_Y, where the caller has it already
                   )->torch.Tensor:
     "The sum of the terms of `alignment` between S_X and S_Y, each computed once."
-    return sum(l1 if t == 'l1' and l1 is not None else ALIGNMENT_TERMS[t](sx, sy, temperature) for t in ALIGNMENTS[alignment])
+    return sum(l1 if t == 'l1' and l1 is not None
+               else ALIGNMENT_TERMS[t](sx, sy, temperature) for t in ALIGNMENTS[alignment])
 
 # %% ../nbs/04_shared_stage.ipynb #5a512224
 class SharedMI(nn.Module):
@@ -94,8 +98,10 @@ class SharedMI(nn.Module):
                  alpha:float=0.5, beta:float=1.0, gamma:float=0.1, # weights of the global, local and L1 terms
                  switched:bool=True, # score X with S_Y and Y with S_X (SSR); False: each with its own
                  estimator:str='jsd', # the MI bound of every cross-MI term: a name in `BOUNDS`
-                 negatives:str='one', # product-of-marginals samples per map: 'one' (the batch rolled by one) or 'all' (every other element)
-                 alignment:str='l1', # the term weighted by gamma that pulls S_X to S_Y: a name in `ALIGNMENTS` ('l1': Eq. 6)
+                 # product-of-marginals samples per map: 'one' (the batch rolled by one) or 'all' (every other element)
+                 negatives:str='one',
+                 # the term weighted by gamma that pulls S_X to S_Y: a name in `ALIGNMENTS` ('l1': Eq. 6)
+                 alignment:str='l1',
                  temperature:float=0.1, # of the InfoNCE alignment
                 ):
         super().__init__()
@@ -109,8 +115,10 @@ class SharedMI(nn.Module):
         self.negatives = NEGATIVES[negatives]
         self.encoders = view_pair(lambda: Encoder(in_ch, img_size, width, s_dim), share_weights)
         map_shape = self.encoders[0].map_shape
-        self.global_nets = view_pair(lambda: GlobalStatNet(map_shape, s_dim, stat_hidden), share_weights) if alpha > 0 else None
-        self.local_nets = view_pair(lambda: LocalStatNet(map_shape[0], s_dim, stat_hidden), share_weights) if beta > 0 else None
+        self.global_nets = view_pair(lambda: GlobalStatNet(map_shape, s_dim, stat_hidden),
+                                     share_weights) if alpha > 0 else None
+        self.local_nets = view_pair(lambda: LocalStatNet(map_shape[0], s_dim, stat_hidden),
+                                    share_weights) if beta > 0 else None
         self.bounds = mi_bounds(self, estimator)
 
 # %% ../nbs/04_shared_stage.ipynb #ba4f26f3
@@ -213,20 +221,23 @@ class SharedMICallback(StageCallback):
     "Stage 1's callback: records and checks the terms of Eq. 5-7."
     def __init__(self, model:SharedMI): super().__init__(model.terms)
 
-def stage_dls(train:PairDataset, valid:PairDataset, bs:int=64, iters_per_epoch:int=500, valid_batches:int|None=None, seed:int=0)->DataLoaders:
+def stage_dls(train:PairDataset, valid:PairDataset, bs:int=64, iters_per_epoch:int=500, valid_batches:int|None=None,
+              seed:int=0)->DataLoaders:
     "fastai `DataLoaders` of pair batches: `iters_per_epoch` training batches per epoch, a fixed validation pass."
     dls = DataLoaders(PairLoader(train, bs, shuffle=True, seed=seed, n_batches=iters_per_epoch),
-                      PairLoader(valid, bs, shuffle=False, drop_last=True, n_batches=valid_batches), device=train.device)
+                      PairLoader(valid, bs, shuffle=False, drop_last=True, n_batches=valid_batches),
+                      device=train.device)
     dls.n_inp = 2  # (x, y) go to the model, the labels are not used by the stages
     return dls
 
 def shared_learner(dls:DataLoaders, model:SharedMI, lr:float=1e-4, cbs:list|None=None, **kwargs)->Learner:
     "A fastai `Learner` for stage 1 (Adam, the model's `loss` term, every term as a validation metric)."
     cb = SharedMICallback(model)
-    return Learner(dls, model, loss_func=term_loss, opt_func=_adam, lr=lr, metrics=[TermMetric(t) for t in cb.terms[1:]],
+    return Learner(dls, model, loss_func=term_loss, opt_func=paper_adam, lr=lr,
+                   metrics=[TermMetric(t) for t in cb.terms[1:]],
                    cbs=[cb, *(cbs or [])], **kwargs)
 
-def _adam(params, lr, **kwargs):
+def paper_adam(params, lr, **kwargs):
     "fastai's Adam with the paper's (PyTorch default) settings: betas (0.9, 0.999), eps 1e-8, no weight decay."
     from fastai.optimizer import Adam
     return Adam(params, lr, mom=0.9, sqr_mom=0.999, eps=1e-8, wd=0., decouple_wd=True)
@@ -254,6 +265,6 @@ class BarPairs(PairDataset):
 
 # %% ../nbs/04_shared_stage.ipynb #d666bc10
 def bar_pairs(split:str, device=None, n:int=2048)->BarPairs:
-    "The `split` of the synthetic bars: `n` training anchors, `n // 8` for validation and test, each split its own seed."
+    "The `split` of the synthetic bars: `n` training anchors, `n // 8` for validation and test, a seed per split."
     seed = PairDataset.splits.index(check_choice(split, PairDataset.splits, 'split'))
     return BarPairs(n if split == 'train' else n // 8, seed=seed, device=device)

@@ -6,21 +6,22 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/summary.html.md"""
 
 # %% ../nbs/10d_summary.ipynb #69f8c679
 from __future__ import annotations
-import json, statistics, time
+import json, time
 from dataclasses import dataclass
 from pathlib import Path
 import matplotlib.pyplot as plt
 from .core import *
-from .probes import PROTOCOLS, PROBE_SEEDS, STUDY_PROTOCOLS, mean_sd
+from .probes import PROTOCOLS, PROBE_SEEDS, STUDY_PROTOCOLS, mean_sd, mean_sd_text
 from .runs import load_run, resolve_config
-from .evaluation import EVALUATIONS, evaluate_run
-from .metrics import METRICS # and it registers the metrics evaluation
+from .evaluation import evaluate_run
+from .metrics import METRICS
+from .demo import EVALUATIONS  # the registry, as the report fills it
 from .exclusive_stage import INDEPENDENCE
 from .studies import locked_results, trained_row
 from .baselines import BASELINES, train_baseline, training_time
 
 # %% auto #0
-__all__ = ['SUMMARY_METHODS', 'Method', 'trained_method', 'summary_row', 'summary', 'whole_code', 'summary_stats', 'mean_sd_text',
+__all__ = ['SUMMARY_METHODS', 'Method', 'trained_method', 'summary_row', 'summary', 'whole_code', 'summary_stats',
            'format_summary', 'plot_summary']
 
 # %% ../nbs/10d_summary.ipynb #3e5b70e0
@@ -34,12 +35,14 @@ class Method:
     @property
     def split(self)->bool: return self.baseline is None or BASELINES[self.baseline].split
 
-SUMMARY_METHODS = {**{t: Method(f"ours, {t}{' (the paper)' if t == 'adversary' else ''}", overrides={'independence': t}) for t in INDEPENDENCE},
+SUMMARY_METHODS = {**{t: Method(f"ours, {t}{' (the paper)' if t == 'adversary' else ''}", overrides={'independence': t})
+                      for t in INDEPENDENCE},
                    **{b: Method(f'{b} (baseline)', baseline=b) for b in BASELINES}}
 
 # %% ../nbs/10d_summary.ipynb #31735541
 def trained_method(name:str, dataset:str, preset:str, seed:int, root, common:dict|None=None, progress:bool=True)->tuple:
-    "(run folder, (config, stage-1 model, stage-2 model or None), its stages' names in history.csv) of method `name` trained at `seed`."
+    ("(run folder, (config, stage-1 model, stage-2 model or None), its stages' names in history.csv) of method `name` "
+     "trained at `seed`.")
     m, common = SUMMARY_METHODS[check_choice(name, SUMMARY_METHODS, 'method')], {**(common or {}), 'seed': seed}
     root = Path(root)/f'{dataset}_{preset}_seed{seed}'
     if m.baseline is None:
@@ -54,14 +57,18 @@ def summary_row(name:str, dataset:str, preset:str, seed:int, root, protocols=STU
                 common:dict|None=None, out=echo)->dict:
     "Train (where needed) and evaluate method `name` at training `seed`: a row of the summary."
     start, m = time.time(), SUMMARY_METHODS[name]
-    with phase(f'{name} (seed {seed}) training', out=out): run, loaded, stages = trained_method(name, dataset, preset, seed, root, common)
+    with phase(f'{name} (seed {seed}) training', out=out):
+        run, loaded, stages = trained_method(name, dataset, preset, seed, root, common)
     table = evaluate_run(run, protocols={p: PROTOCOLS[p] for p in protocols}, seeds=seeds, loaded=loaded, progress=out)
-    with phase(f'{name} (seed {seed}) metrics', out=out) as beat: measured = EVALUATIONS['metrics'].measure(run, loaded, table, beat)
+    with phase(f'{name} (seed {seed}) metrics', out=out) as beat:
+        measured = EVALUATIONS['metrics'].measure(run, loaded, table, beat)
     timing = {s: training_time(run, s) for s in stages}
     last = protocols[-1]
     return dict(method=name, label=m.label, seed=seed, split=m.split, data=table.data, hardware=hardware(),
-                train_seconds={s: round(t[0], 1) for s, t in timing.items()}, seconds_per_iteration={s: round(t[1], 4) for s, t in timing.items()},
-                accuracy={p: table.accuracy(p) for p in protocols}, distance_to_ideal=table.distance_to_ideal(last) if m.split else None,
+                train_seconds={s: round(t[0], 1) for s, t in timing.items()},
+                seconds_per_iteration={s: round(t[1], 4) for s, t in timing.items()},
+                accuracy={p: table.accuracy(p) for p in protocols},
+                distance_to_ideal=table.distance_to_ideal(last) if m.split else None,
                 flags={p: table.flags(p) for p in protocols}, metrics=measured['codes'], metric_pairs=measured['pairs'],
                 protocol=last, probe_seeds=len(seeds), wall_seconds=round(time.time() - start, 1))
 
@@ -70,14 +77,19 @@ def summary(dataset:str='cmnist', preset:str='quick', seeds=(0, 1, 2), # trainin
             methods=None, # names in SUMMARY_METHODS; default all
             root='runs/summary', path=None, # default figures/summary_<dataset>_<preset>.json
             protocols=STUDY_PROTOCOLS, probe_seeds=PROBE_SEEDS, common:dict|None=None, out=echo)->dict:
-    "Each method at each training seed, trained and evaluated where the results file lacks it; the file, and its figure beside it."
-    path, common, methods = Path(path or f'figures/summary_{dataset}_{preset}.json'), common or {}, list(methods or SUMMARY_METHODS)
+    ("Each method at each training seed, trained and evaluated where the results file lacks it; the file, and its "
+     "figure beside it.")
+    path, common, methods = (Path(path or f'figures/summary_{dataset}_{preset}.json'), common or {},
+                             list(methods or SUMMARY_METHODS))
     for name in methods: check_choice(name, SUMMARY_METHODS, 'method')
-    empty = dict(dataset=dataset, preset=preset, common=common, protocols=list(protocols), probe_seeds=len(probe_seeds), rows=[])
+    empty = dict(dataset=dataset, preset=preset, common=common, protocols=list(protocols), probe_seeds=len(probe_seeds),
+                 rows=[])
     for seed in seeds:
         for name in methods:
             with locked_results(path, empty) as held:
-                if held['common'] != common: raise ValueError(f"{path} holds rows trained with --set {held['common']}, not {common}: give another results file (--out)")
+                if held['common'] != common:
+                    raise ValueError(f"{path} holds rows trained with --set {held['common']}, not {common}: "
+                                     "give another results file (--out)")
                 done = any((r['method'], r['seed']) == (name, seed) for r in held['rows'])
             if done: out(f'{name} (seed {seed}): in {path} already, skipped'); continue
             row = summary_row(name, dataset, preset, seed, root, protocols, probe_seeds, common, out)
@@ -93,9 +105,11 @@ def whole_code(row:dict, view:str='X')->str:
     return f'SE_{view}' if f'SE_{view}' in row['metrics'] else f'S_{view}'
 
 def summary_stats(results:dict)->dict:
-    "method -> its label, training seeds, and mean ± sd over them of distances, whole-code metrics and ms per iteration of each stage."
+    ("method -> its label, training seeds, and mean ± sd over them of distances, whole-code metrics and ms per "
+     "iteration of each stage.")
     by, order = {}, {name: i for i, name in enumerate(SUMMARY_METHODS)}
-    for r in sorted(results['rows'], key=lambda r: (order.get(r['method'], len(order)), r['seed'])): by.setdefault(r['method'], []).append(r)
+    for r in sorted(results['rows'], key=lambda r: (order.get(r['method'], len(order)), r['seed'])):
+        by.setdefault(r['method'], []).append(r)
     def over(rows, value): 
         vs = [v for v in map(value, rows) if v is not None]
         return mean_sd(vs) if vs else None
@@ -103,42 +117,49 @@ def summary_stats(results:dict)->dict:
     for name, rows in by.items():
         r0 = rows[0]
         stats[name] = dict(label=r0['label'], seeds=[r['seed'] for r in rows],
-            distance={rep: over(rows, lambda r: r['distance_to_ideal'][rep]) for rep in (r0['distance_to_ideal'] or {})},
-            metrics={view: {m: over(rows, lambda r: r['metrics'][whole_code(r, view)][m]) for m in METRICS} for view in 'XY'},
-            ms_per_iteration={s: over(rows, lambda r: 1000 * r['seconds_per_iteration'][s]) for s in r0['seconds_per_iteration']})
+            distance={rep: over(rows, lambda r: r['distance_to_ideal'][rep])
+                      for rep in (r0['distance_to_ideal'] or {})},
+            metrics={view: {m: over(rows, lambda r: r['metrics'][whole_code(r, view)][m]) for m in METRICS}
+                     for view in 'XY'},
+            ms_per_iteration={s: over(rows, lambda r: 1000 * r['seconds_per_iteration'][s])
+                              for s in r0['seconds_per_iteration']})
     return stats
 
 # %% ../nbs/10d_summary.ipynb #c4f09186
-def mean_sd_text(stat, digits:int=3, spread:bool=True)->str:
-    "A mean ± sd as text ('-' for none); the mean alone where there is no spread (one training seed)."
-    if stat is None: return '-'
-    return f"{stat['mean']:.{digits}f}" + (f" ± {stat['sd']:.{digits}f}" if spread else '')
-
 def format_summary(results:dict, view:str='X')->str:
-    "A line per method: training seeds (± sd over them where there are several), distance to ideal of S and E of `view`, each metric of its whole code, ms per iteration of each stage."
+    ("A line per method: training seeds (± sd over them where there are several), distance to ideal of S and E of "
+     "`view`, each metric of its whole code, ms per iteration of each stage.")
     stats = summary_stats(results)
     w = max(len(s['label']) for s in stats.values()) + 2
-    head = f"{'method':{w}}{'seeds':>6}" + ''.join(f'{c:>16}' for c in (f'dist. S_{view}', f'dist. E_{view}', *METRICS, 'ms/it stage 1', 'ms/it stage 2'))
+    head = f"{'method':{w}}{'seeds':>6}" + ''.join(f'{c:>16}' for c in (f'dist. S_{view}', f'dist. E_{view}', *METRICS,
+                                                                        'ms/it stage 1', 'ms/it stage 2'))
     lines = [head]
     for s in stats.values():
         ms, spread = list(s['ms_per_iteration'].values()) + [None], len(s['seeds']) > 1
-        lines.append(f"{s['label']:{w}}{len(s['seeds']):>6}" + ''.join(f'{mean_sd_text(v, 3, spread):>16}' for v in (s['distance'].get(f'S_{view}'), s['distance'].get(f'E_{view}')))
-                     + ''.join(f'{mean_sd_text(s["metrics"][view][m], 3, spread):>16}' for m in METRICS) + ''.join(f'{mean_sd_text(v, 0, spread):>16}' for v in ms[:2]))
+        lines.append(f"{s['label']:{w}}{len(s['seeds']):>6}"
+                     + ''.join(f'{mean_sd_text(v, digits=3, spread=spread):>16}'
+                               for v in (s['distance'].get(f'S_{view}'), s['distance'].get(f'E_{view}')))
+                     + ''.join(f'{mean_sd_text(s["metrics"][view][m], digits=3, spread=spread):>16}' for m in METRICS)
+                     + ''.join(f'{mean_sd_text(v, digits=0, spread=spread):>16}' for v in ms[:2]))
     return '\n'.join(lines)
 
 # %% ../nbs/10d_summary.ipynb #18f045d3
 def plot_summary(results:dict, view:str='X'):
-    "Per method (mean ± sd over training seeds): the distances to the ideal of S and E, and D, MIG and InfoM of its whole code."
+    "Per method (mean ± sd over training seeds): distances of S and E to the ideal; D, MIG, InfoM of its whole code."
     stats = summary_stats(results)
     fig, axs = plt.subplots(1, 2, figsize=(3 + 1.2 * len(stats), 3.4))
-    panels = ((axs[0], [f'S_{view}', f'E_{view}'], lambda s, k: s['distance'].get(k), f'distance to the ideal ({results["rows"][0]["protocol"]} probe; no bar: no ideal)'),
-              (axs[1], ['D', 'MIG', 'InfoM'], lambda s, k: s['metrics'][view][k], f'metric of the whole code of {view}'))
+    panels = ((axs[0], [f'S_{view}', f'E_{view}'], lambda s, k: s['distance'].get(k),
+               f'distance to the ideal ({results["rows"][0]["protocol"]} probe; no bar: no ideal)'),
+              (axs[1], ['D', 'MIG', 'InfoM'], lambda s, k: s['metrics'][view][k],
+               f'metric of the whole code of {view}'))
     for ax, keys, value, ylabel in panels:
         w = 0.8 / len(keys)
         for j, k in enumerate(keys):
             at = [(i + (j - (len(keys) - 1) / 2) * w, value(s, k)) for i, s in enumerate(stats.values())]
-            at = [(x, v) for x, v in at if v is not None]  # a method without this value (the VAE has no ideal) gets no bar
-            ax.bar([x for x, _ in at], [v['mean'] for _, v in at], w, yerr=[v['sd'] for _, v in at], capsize=2, label=k, color=f'C{j}')
+            # a method without this value (the VAE has no ideal) gets no bar
+            at = [(x, v) for x, v in at if v is not None]
+            ax.bar([x for x, _ in at], [v['mean'] for _, v in at], w, yerr=[v['sd'] for _, v in at], capsize=2, label=k,
+                   color=f'C{j}')
         ax.set_xticks(range(len(stats)), [s['label'].replace(' (', '\n(') for s in stats.values()], fontsize=7)
         ax.set_ylabel(ylabel, fontsize=8); ax.legend(fontsize=7)
     seeds = sorted({len(s['seeds']) for s in stats.values()})

@@ -10,12 +10,13 @@ from disentangle_nb.earth import eurosat, write_eopatch
 
 CLI = str(Path(sys.executable).parent/'disentangle-nb')
 REAL = data_root()  # the shared data, for the cases that cut a copy of a real file
-TINY = ['shared_iters=30', 'exclusive_iters=10', 'iters_per_epoch=10', 'valid_batches=1', 'width=8', 'stat_hidden=32', 'batch_size=16',
-        'lr=0.001', 'lr_disc=0.001']
+TINY = ['shared_iters=30', 'exclusive_iters=10', 'iters_per_epoch=10', 'valid_batches=1', 'width=8', 'stat_hidden=32',
+        'batch_size=16', 'lr=0.001', 'lr_disc=0.001']
 
 def files(folder:Path)->dict:
     "Every file under `folder` and its bytes."
-    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob('*')) if p.is_file()} if folder.exists() else {}
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob('*'))
+            if p.is_file()} if folder.exists() else {}
 
 def cli(capsys, *argv)->tuple:
     "Run `disentangle-nb argv` in this process: (exit status, stderr)."
@@ -26,7 +27,8 @@ def cli(capsys, *argv)->tuple:
 
 def train_args(out, dataset='bars', *sets, resume=False)->list:
     "The arguments of a tiny `train` run of `dataset` in `out`, with more `--set` values `sets`."
-    return ['train', '--dataset', dataset, '--out', out, '--device', 'cpu', *(['--resume'] if resume else []), '--set', *TINY, *sets]
+    return ['train', '--dataset', dataset, '--out', out, '--device', 'cpu', *(['--resume'] if resume else []),
+            '--set', *TINY, *sets]
 
 def assert_one_line(code:int, err:str, *named:str):
     "Exit status 2, one line of error with every `named` string in it, no traceback."
@@ -45,12 +47,17 @@ CONFIG_CASES = {
     'not a bool': (['switched=maybe'], 'bars', "switched must be true or false; got 'maybe'"),
     'unknown choice': (['estimator=jds'], 'bars', "unknown estimator 'jds'; did you mean 'jsd'? valid: 'jsd', "),
     'typo in a key': (['gama=1'], 'bars', "unknown config key 'gama'; did you mean 'gamma'? valid: 'dataset', "),
-    'unknown key': (['learning_rate=1e-3'], 'bars', "unknown config key 'learning_rate'; valid: 'dataset', 'data_options', "),
+    'unknown key': (['learning_rate=1e-3'], 'bars',
+                    "unknown config key 'learning_rate'; valid: 'dataset', 'data_options', "),
     'no value': (['lr'], 'bars', "expected key=value, got 'lr'"),
-    'bad JSON': (['data_options={pairing'], 'cmnist', "data_options must be a JSON object such as {\"pairing\": \"class\"}; got '{pairing'"),
-    'unknown data option': (['data_options={"paring": "class"}'], 'cmnist', "unknown data option of cmnist 'paring'; did you mean 'pairing'?"),
-    'data option type': (['data_options={"n_images": "many"}'], 'shapes3d', "data option n_images of shapes3d must be an integer; got 'many'"),
-    'probability > 1': (['data_options={"max_cloud": 2}'], 'sentinel2', 'max_cloud must be a fraction in [0, 1]; got 2.0'),
+    'bad JSON': (['data_options={pairing'], 'cmnist',
+                 "data_options must be a JSON object such as {\"pairing\": \"class\"}; got '{pairing'"),
+    'unknown data option': (['data_options={"paring": "class"}'], 'cmnist',
+                            "unknown data option of cmnist 'paring'; did you mean 'pairing'?"),
+    'data option type': (['data_options={"n_images": "many"}'], 'shapes3d',
+                         "data option n_images of shapes3d must be an integer; got 'many'"),
+    'probability > 1': (['data_options={"max_cloud": 2}'], 'sentinel2',
+                        'max_cloud must be a fraction in [0, 1]; got 2.0'),
     'whole epochs': (['shared_iters=25'], 'bars', 'shared_iters=25 is not a multiple of iters_per_epoch=10'),
 }
 
@@ -68,7 +75,8 @@ def junk(path:Path): path.write_bytes(b'<html><body>404 Not Found</body></html>'
 
 def write_idx(path:Path, array:np.ndarray, n_claimed:int|None=None):
     "`array` (uint8) as a gzipped IDX file whose header may claim `n_claimed` items."
-    header = bytes([0, 0, 8, array.ndim]) + b''.join(n.to_bytes(4, 'big') for n in (n_claimed or len(array), *array.shape[1:]))
+    header = bytes([0, 0, 8, array.ndim]) + b''.join(n.to_bytes(4, 'big')
+                                                     for n in (n_claimed or len(array), *array.shape[1:]))
     path.parent.mkdir(parents=True, exist_ok=True)
     with gzip.open(path, 'wb') as f: f.write(header + array.tobytes())
     return path
@@ -91,7 +99,8 @@ def shapes3d(root:Path, damage=None, images_shape=(20, 64, 64, 3))->Path:
 
 def femnist(root:Path, damage=None, drop=None)->Path:
     path = root/'femnist'/'femnist_leaf_niid05_subset.npz'; path.parent.mkdir(parents=True)
-    parts = {f'{k}_{s}': np.zeros((40, 28, 28) if k == 'x' else 40, np.uint8) for k in ('x', 'y', 'writer') for s in ('train', 'test')}
+    parts = {f'{k}_{s}': np.zeros((40, 28, 28) if k == 'x' else 40, np.uint8)
+             for k in ('x', 'y', 'writer') for s in ('train', 'test')}
     np.savez(path, **{k: v for k, v in parts.items() if k != drop})
     if damage: damage(path)
     return path
@@ -103,7 +112,7 @@ def sentinel2(root:Path, damage)->Path:
     return path
 
 def real_copy(*parts, size:int)->callable:
-    "A setup that copies the first `size` bytes of a file of the shared data (the rest of its folder whole), or skips without it."
+    "A setup: copy the first `size` bytes of a shared data file (the rest of its folder whole), or skip without it."
     def setup(root:Path)->Path:
         src = REAL.joinpath(*parts)
         if not src.exists(): pytest.skip(f'{src} is not in the data root')
@@ -114,18 +123,24 @@ def real_copy(*parts, size:int)->callable:
 
 SHAPES_FILE = ['data_options={"source": "file"}']
 DATA_CASES = {  # dataset, --set, setup(root) -> the damaged file, what the message must say besides the file's name
-    'mnist cut short': ('cmnist', [], lambda r: mnist(r, cut), 'Compressed file ended before the end-of-stream marker was reached'),
+    'mnist cut short': ('cmnist', [], lambda r: mnist(r, cut),
+                        'Compressed file ended before the end-of-stream marker was reached'),
     'mnist not gzip': ('cmnist', [], lambda r: mnist(r, junk), 'Not a gzipped file'),
-    'mnist fewer images than its header': ('cmnist', [], lambda r: mnist(r, n_claimed=60000), 'the header says (60000, 28, 28), the file holds 78400 bytes'),
-    'mnist real file cut short': ('cmnist', [], real_copy('mnist', 'train-images-idx3-ubyte.APPROX.gz', size=1_000_000), 'Compressed file ended'),
+    'mnist fewer images than its header': ('cmnist', [], lambda r: mnist(r, n_claimed=60000),
+                                           'the header says (60000, 28, 28), the file holds 78400 bytes'),
+    'mnist real file cut short': ('cmnist', [], real_copy('mnist', 'train-images-idx3-ubyte.APPROX.gz', size=1_000_000),
+                                  'Compressed file ended'),
     'shapes3d cut short': ('shapes3d', SHAPES_FILE, lambda r: shapes3d(r, cut), 'truncated file'),
     'shapes3d not hdf5': ('shapes3d', SHAPES_FILE, lambda r: shapes3d(r, junk), 'file signature not found'),
-    'shapes3d wrong datasets': ('shapes3d', SHAPES_FILE, lambda r: shapes3d(r, images_shape=(20, 64, 64)), "expected datasets 'images' uint8 (N, 64, 64, 3)"),
+    'shapes3d wrong datasets': ('shapes3d', SHAPES_FILE, lambda r: shapes3d(r, images_shape=(20, 64, 64)),
+                                "expected datasets 'images' uint8 (N, 64, 64, 3)"),
     'femnist cut short': ('handwriting', [], lambda r: femnist(r, cut), 'File is not a zip file'),
-    'femnist array missing': ('handwriting', [], lambda r: femnist(r, drop='writer_test'), 'writer_test is not a file in the archive'),
+    'femnist array missing': ('handwriting', [], lambda r: femnist(r, drop='writer_test'),
+                              'writer_test is not a file in the archive'),
     'sentinel2 cut short': ('sentinel2', [], lambda r: sentinel2(r, cut), 'REFERENCE_SCENES.npy cannot be read ('),
     'sentinel2 not npy': ('sentinel2', [], lambda r: sentinel2(r, junk), "not a NumPy file: it starts with b'<html>'"),
-    'sentinel2 real file cut short': ('sentinel2', [], real_copy('sentinel2', 'REFERENCE_SCENES.npy', size=100_000), 'REFERENCE_SCENES.npy cannot be read ('),
+    'sentinel2 real file cut short': ('sentinel2', [], real_copy('sentinel2', 'REFERENCE_SCENES.npy', size=100_000),
+                                      'REFERENCE_SCENES.npy cannot be read ('),
 }
 
 @pytest.mark.parametrize('dataset, sets, setup, problem', DATA_CASES.values(), ids=DATA_CASES)
@@ -134,31 +149,43 @@ def test_damaged_data_file(capsys, tmp_path, monkeypatch, dataset, sets, setup, 
     path = setup(root)
     before = files(root)
     monkeypatch.setenv('DISENTANGLE_DATA', str(root))
-    assert_one_line(*cli(capsys, *train_args(tmp_path/'run', dataset, *sets)), f'{path} cannot be read (', problem, 'delete it and ')
+    assert_one_line(*cli(capsys, *train_args(tmp_path/'run', dataset, *sets)), f'{path} cannot be read (', problem,
+                    'delete it and ')
     assert files(root) == before and not (tmp_path/'run').exists()
 
 EUROSAT_CASES = {'eurosat tile cut short': (lambda p: cut(p), 'cannot be read ('),
-                 'eurosat tile of 3 bands': (lambda p: tifffile.imwrite(p, np.zeros((64, 64, 3), np.uint16)), 'expected 13 bands (B01, B02, B03, B04, B05, B06, B07, B08, B09, B10, B11, B12, B8A) on the last or first axis; found shape (64, 64, 3)')}
+                 'eurosat tile of 3 bands': (lambda p: tifffile.imwrite(p, np.zeros((64, 64, 3), np.uint16)),
+                                             'expected 13 bands (B01, B02, B03, B04, B05, B06, B07, B08, B09, B10, '
+                                             'B11, B12, B8A) on the last or first axis; found shape (64, 64, 3)')}
 
 @pytest.mark.parametrize('damage, problem', EUROSAT_CASES.values(), ids=EUROSAT_CASES)
 def test_damaged_eurosat_tile(tmp_path, damage, problem):
     for cls in ('Forest', 'River'):
-        for i in (1, 2): (tmp_path/cls).mkdir(exist_ok=True); tifffile.imwrite(tmp_path/cls/f'{cls}_{i}.tif', np.ones((64, 64, 13), np.uint16))
+        for i in (1, 2):
+            (tmp_path/cls).mkdir(exist_ok=True)
+            tifffile.imwrite(tmp_path/cls/f'{cls}_{i}.tif', np.ones((64, 64, 13), np.uint16))
     assert len(eurosat(tmp_path, stac=False)) == 4
     damage(tmp_path/'River'/'River_2.tif')
     with pytest.raises(DataFileError) as e: eurosat(tmp_path, stac=False)
     message = str(e.value)
-    assert message.startswith(f"{tmp_path/'River'/'River_2.tif'} cannot be read (") and problem in message and '\n' not in message
+    assert (message.startswith(f"{tmp_path/'River'/'River_2.tif'} cannot be read (") and problem in message
+            and '\n' not in message)
     assert 'delete it and download EuroSAT' in message
 
-# --- a user's own Sentinel-2 scene (data option `scene`): an EOPatch written by the test, of the wrong bands, units or dates
+# --- a user's own Sentinel-2 scene (data option `scene`): an EOPatch written by the test, of the wrong bands, units or
+# dates
 def scene(root:Path, shape=(3, 40, 40, 13), value=0.1)->Path:
-    return write_eopatch(root/'scene', np.full(shape, value, np.float32), [f'2017-05-{d:02d}' for d in range(1, shape[0] + 1)])
+    return write_eopatch(root/'scene', np.full(shape, value, np.float32),
+                         [f'2017-05-{d:02d}' for d in range(1, shape[0] + 1)])
 
 SCENE_CASES = {  # setup(root) -> the scene folder, what the message must say
-    'scene of 12 bands': (lambda r: scene(r, (3, 40, 40, 12)), 'BANDS-S2-L1C.npy cannot be read (expected shape (3, any, any, 13); found (3, 40, 40, 12))'),
-    'scene of digital numbers as floats': (lambda r: scene(r, value=1234.), 'float reflectance from 1234 to 1234, outside the reflectance range [0, 6.55]; digital numbers stored as floats?'),
-    'scene of one date': (lambda r: scene(r, (1, 40, 40, 13)), '1 of the 1 dates of the scene have a cloud fraction <= max_cloud=1: pairs need two dates'),
+    'scene of 12 bands': (lambda r: scene(r, (3, 40, 40, 12)),
+                          'BANDS-S2-L1C.npy cannot be read (expected shape (3, any, any, 13); found (3, 40, 40, 12))'),
+    'scene of digital numbers as floats': (lambda r: scene(r, value=1234.),
+                                           'float reflectance from 1234 to 1234, outside the reflectance range '
+                                           '[0, 6.55]; digital numbers stored as floats?'),
+    'scene of one date': (lambda r: scene(r, (1, 40, 40, 13)),
+                          '1 of the 1 dates of the scene have a cloud fraction <= max_cloud=1: pairs need two dates'),
     'scene not found': (lambda r: r/'nowhere', 'scene folder'),
 }
 
@@ -194,21 +221,24 @@ def test_damaged_latest_checkpoint_resumes_from_the_previous(capsys, finished, k
     assert warning[0].endswith('; resuming from shared_epoch2.pth (epoch 2)')
     a, b = load_weights(finished/'shared.pth'), load_weights(killed/'shared.pth')
     assert all((a[k] == b[k]).all() for k in a), 'the resumed run differs from the uninterrupted one'
-    assert [r['iteration'] for r in read_history(killed/'history.csv')] == ['10', '20', '30']  # epoch 3 once, after the truncation
+    # epoch 3 once, after the truncation
+    assert [r['iteration'] for r in read_history(killed/'history.csv')] == ['10', '20', '30']
     assert (killed/'shared_terms.csv').read_text() == (finished/'shared_terms.csv').read_text()
-    assert [p.name for p in checkpoint_paths(killed/'checkpoints', 'shared')] == ['shared_epoch3.pth', 'shared_epoch2.pth']
+    assert ([p.name for p in checkpoint_paths(killed/'checkpoints', 'shared')]
+            == ['shared_epoch3.pth', 'shared_epoch2.pth'])
 
 def test_no_readable_checkpoint_stops_with_one_message(capsys, killed):
     latest, previous = checkpoint_paths(killed/'checkpoints', 'shared')
     cut(latest); junk(previous)
     before = files(killed)
     code, err = cli(capsys, *train_args(killed, resume=True), '--stage', 'shared')
-    assert_one_line(code, err, 'no checkpoint of stage shared can be read: ', f'{latest} cannot be read (', f'{previous} cannot be read (',
-                    'delete them to train the stage from its start')
+    assert_one_line(code, err, 'no checkpoint of stage shared can be read: ', f'{latest} cannot be read (',
+                    f'{previous} cannot be read (', 'delete them to train the stage from its start')
     assert files(killed) == before
 
 RUN_FOLDER_CASES = {  # what the resumed command changes, what the message must say
-    'another dataset': (['--dataset', 'cmnist'], "holds a run of another configuration (dataset 'bars', not 'cmnist'; share_weights True, not False)"),
+    'another dataset': (['--dataset', 'cmnist'], "holds a run of another configuration "
+                        "(dataset 'bars', not 'cmnist'; share_weights True, not False)"),
     'another config': (['--set', 'lr=0.002'], 'holds a run of another configuration (lr 0.001, not 0.002)'),
     'another seed': (['--seed', '1'], 'holds a run of another configuration (seed 0, not 1)'),
 }
@@ -223,21 +253,26 @@ def test_damaged_final_weights(capsys, finished, tmp_path):
     run = shutil.copytree(finished, tmp_path/'run')
     cut(run/'shared.pth')
     before = files(run)
-    assert_one_line(*cli(capsys, *train_args(run, resume=True)), f"{run/'shared.pth'} cannot be read (not a whole PyTorch file",
+    assert_one_line(*cli(capsys, *train_args(run, resume=True)),
+                    f"{run/'shared.pth'} cannot be read (not a whole PyTorch file",
                     'delete it and resume the run (--resume)')
     assert files(run) == before
 
 # --- the console script, and --debug
 def test_console_script_bad_value(tmp_path):
-    r = subprocess.run([CLI, *map(str, train_args(tmp_path/'run', 'bars', 'lr=abc'))], capture_output=True, text=True, timeout=300)
-    assert r.returncode == 2 and r.stderr == "disentangle-nb train: error: lr must be a finite number > 0; got 'abc'\n", r.stderr
+    r = subprocess.run([CLI, *map(str, train_args(tmp_path/'run', 'bars', 'lr=abc'))], capture_output=True, text=True,
+                       timeout=300)
+    assert (r.returncode == 2
+            and r.stderr == "disentangle-nb train: error: lr must be a finite number > 0; got 'abc'\n"), r.stderr
 
 def test_console_script_damaged_mnist(tmp_path):
     images = mnist(tmp_path/'data', cut)
-    r = subprocess.run([CLI, *map(str, train_args(tmp_path/'run', 'cmnist'))], capture_output=True, text=True, timeout=300,
+    r = subprocess.run([CLI, *map(str, train_args(tmp_path/'run', 'cmnist'))], capture_output=True, text=True,
+                       timeout=300,
                        env={**os.environ, 'DISENTANGLE_DATA': str(tmp_path/'data'), 'OMP_NUM_THREADS': '1'})
     assert r.returncode == 2 and 'Traceback' not in r.stderr, r.stderr
-    assert r.stderr.startswith(f'disentangle-nb train: error: {images} cannot be read (Compressed file ended') and r.stderr.count('\n') == 1
+    assert (r.stderr.startswith(f'disentangle-nb train: error: {images} cannot be read (Compressed file ended')
+            and r.stderr.count('\n') == 1)
 
 def test_debug_shows_the_traceback(capsys, tmp_path):
     code, err = cli(capsys, *train_args(tmp_path/'run', 'bars', 'lr=abc'), '--debug')

@@ -11,10 +11,12 @@ def test_console_script_help():
     r = run(str(BIN/'disentangle-nb'), '--help')
     assert r.returncode == 0, r.stderr
     assert 'staircase' in r.stdout and 'download' in r.stdout
-    assert 'Warning' not in r.stderr, r.stderr  # no deprecation warning on the default path (fastai's torch.jit.script is silenced)
+    # no deprecation warning on the default path (fastai's torch.jit.script is silenced)
+    assert 'Warning' not in r.stderr, r.stderr
 
 def test_import_in_fresh_interpreter():
-    r = run(sys.executable, '-c', 'import disentangle_nb, disentangle_nb.estimators as e; print(disentangle_nb.__version__, len(e.__all__))')
+    r = run(sys.executable, '-c', 'import disentangle_nb, disentangle_nb.estimators as e; '
+            'print(disentangle_nb.__version__, len(e.__all__))')
     assert r.returncode == 0, r.stderr
     version, n = r.stdout.split()
     assert version.count('.') == 2 and int(n) > 10

@@ -1,9 +1,10 @@
-"The `baseline` command end to end on the synthetic bars: a row trained and probed through the console script, then skipped on a second call."
+"The `baseline` command end to end on the bars: a row trained and probed by the console script, skipped when rerun."
 import json, os, subprocess, sys
 from pathlib import Path
 
 CLI = str(Path(sys.executable).parent/'disentangle-nb')
-TINY = ['--dataset', 'bars', '--set', 'shared_iters=4', 'iters_per_epoch=2', 'valid_batches=1', 'width=4', 'batch_size=8']
+TINY = ['--dataset', 'bars', '--set', 'shared_iters=4', 'iters_per_epoch=2', 'valid_batches=1', 'width=4',
+        'batch_size=8']
 ENV = {**os.environ, 'OMP_NUM_THREADS': '1'}
 
 def test_baseline_command_writes_a_row_then_skips_it(tmp_path):

@@ -19,8 +19,8 @@ def test_two_ranks_on_cpu_end_with_identical_weights(tmp_path):
     script = tmp_path/'ddp_train.py'
     script.write_text(SCRIPT)
     env = {**os.environ, 'OMP_NUM_THREADS': '1'}
-    r = subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2', '--master_port', '29531',
-                        str(script), str(tmp_path)], capture_output=True, text=True, env=env, timeout=600)
+    r = subprocess.run([sys.executable, '-m', 'torch.distributed.run', '--nproc_per_node', '2', '--master_port',
+                        '29531', str(script), str(tmp_path)], capture_output=True, text=True, env=env, timeout=600)
     assert r.returncode == 0, (r.stdout + r.stderr)[-4000:]
     for stage in ('shared', 'exclusive'):
         a, b = (torch.load(tmp_path/f'{stage}_rank{i}.pt') for i in (0, 1))

@@ -1,4 +1,4 @@
-"The docs checker (tools/check_docs.py) on a tiny site with a dead link, a missing anchor, broken images and a wrong title."
+"The docs checker (tools/check_docs.py) on a tiny site: a dead link, a missing anchor, broken images and a wrong title."
 import base64, io, re, shutil, sys
 from pathlib import Path
 import pytest
@@ -23,10 +23,12 @@ def site(tmp_path):
     (tmp_path/'figures'/'good.png').write_bytes(png())
     (tmp_path/'figures'/'broken.png').write_bytes(b'not a picture')
     (tmp_path/'index.html').write_text(page('Home', '<a href="good.html">ok</a> <a href="good.html#there">ok</a> '
-        '<a href="#top">ok</a> <a id="top" href="https://example.org/x.html">elsewhere</a> <img src="figures/good.png"> '
+        '<a href="#top">ok</a> <a id="top" href="https://example.org/x.html">elsewhere</a> '
+        '<img src="figures/good.png"> '
         f'<img src="{data_uri}">'))
     (tmp_path/'good.html').write_text(page('Good', '<h2 id="there">There</h2> <a href="index.html#top">back</a>'))
-    (tmp_path/'bad.html').write_text(page('Bad', '<a href="missing.html">dead</a> <a href="good.html#nowhere">no anchor</a> '
+    (tmp_path/'bad.html').write_text(page('Bad', '<a href="missing.html">dead</a> '
+        '<a href="good.html#nowhere">no anchor</a> '
         '<img src="figures/broken.png"> <img src="figures/missing.png"> <img src="data:image/png;base64,AAAA"> '
         '<img src="https://example.org/far.png">'))
     return tmp_path
@@ -43,8 +45,10 @@ browser = next(filter(None, map(shutil.which, BROWSERS)), None)
 
 @pytest.mark.skipif(browser is None, reason='Chromium is not installed')
 def test_browser_problems(site):
-    (site/'bad.html').write_text((site/'bad.html').read_text().replace('</body>', "<script>throw new Error('boom')</script></body>"))
-    pages = [('index.html', 'Home'), ('good.html', 'Elsewhere'), ('bad.html', 'Bad')]  # good.html is not titled Elsewhere
+    (site/'bad.html').write_text(
+        (site/'bad.html').read_text().replace('</body>', "<script>throw new Error('boom')</script></body>"))
+    # good.html is not titled Elsewhere
+    pages = [('index.html', 'Home'), ('good.html', 'Elsewhere'), ('bad.html', 'Bad')]
     problems, totals = browser_problems(site, pages, browser, screenshots=('index.html',))
     assert sorted(re.sub(r'http://127\.0\.0\.1:\d+/', 'SITE/', p) for p in problems) == sorted([
         "good.html: page title 'Good' lacks 'Elsewhere'", "good.html: no heading 'Elsewhere' (headings: ['Good'])",

@@ -21,7 +21,8 @@ def imported_modules(path: Path) -> list:
     for node in ast.walk(ast.parse(path.read_text(), str(path))):
         if isinstance(node, ast.ImportFrom):
             if node.level == 1: base = node.module
-            elif node.level == 0 and node.module and (node.module == PKG or node.module.startswith(PKG + '.')): base = node.module[len(PKG) + 1:] or None
+            elif node.level == 0 and node.module and (node.module == PKG or node.module.startswith(PKG + '.')):
+                base = node.module[len(PKG) + 1:] or None
             else: continue
             if base: found.append((node.lineno, base.split('.')[0]))
             else: found += [(node.lineno, a.name) for a in node.names]  # `from . import runs`
@@ -39,7 +40,8 @@ def order_violations(pkg=ROOT/PKG, nbs=ROOT/'nbs') -> list:
         if mod not in chap: continue  # __init__, _modidx: written by nbdev, not by a chapter
         for line, dep in imported_modules(py):
             if dep in rank and rank[dep] > rank[mod]:
-                bad.append(f'{PKG}/{py.name}:{line}: module {mod!r} ({chap[mod]}) imports {dep!r}, of the later chapter {chap[dep]}')
+                bad.append(f'{PKG}/{py.name}:{line}: module {mod!r} ({chap[mod]}) imports {dep!r}, '
+                           f'of the later chapter {chap[dep]}')
     return bad
 
 def test_every_module_has_a_chapter():

@@ -29,7 +29,8 @@ print(json.dumps(printed))
 @pytest.fixture(scope='module')
 def printed():
     env = {k: v for k, v in os.environ.items() if k != 'PYTHONWARNINGS'}
-    res = subprocess.run([sys.executable, '-c', PROBE, *MODULES], capture_output=True, text=True, cwd=ROOT, env=env, timeout=600)
+    res = subprocess.run([sys.executable, '-c', PROBE, *MODULES], capture_output=True, text=True, cwd=ROOT, env=env,
+                         timeout=600)
     assert res.returncode == 0, res.stderr
     return json.loads(res.stdout.splitlines()[-1])
 

@@ -15,7 +15,8 @@ def shared_rows(run):
 
 def test_sigkill_during_stage1_then_resume(tmp_path):
     run = tmp_path/'run'
-    proc = subprocess.Popen([CLI, 'train', '--out', str(run), *TINY], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=ENV)
+    proc = subprocess.Popen([CLI, 'train', '--out', str(run), *TINY], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            env=ENV)
     deadline = time.time() + 240
     while len(shared_rows(run)) < 3:
         assert proc.poll() is None, proc.stderr.read().decode()[-2000:]
@@ -27,11 +28,13 @@ def test_sigkill_during_stage1_then_resume(tmp_path):
     assert not (run/'shared.pth').exists(), 'the kill should land during stage 1'
     assert 3 <= killed_at < 20
 
-    r = subprocess.run([CLI, 'train', '--out', str(run), *TINY, '--resume'], capture_output=True, text=True, env=ENV, timeout=600)
+    r = subprocess.run([CLI, 'train', '--out', str(run), *TINY, '--resume'], capture_output=True, text=True, env=ENV,
+                       timeout=600)
     assert r.returncode == 0, r.stderr[-3000:]
     assert 'shared: ' in r.stdout and 'exclusive: ' in r.stdout and 'iterations/s' in r.stdout
     rows = read_history(run/'history.csv')
-    assert [(x['stage'], int(x['iteration'])) for x in rows] == [('shared', 10 * i) for i in range(1, 21)] + [('exclusive', 10), ('exclusive', 20)]
+    assert [(x['stage'], int(x['iteration'])) for x in rows] == ([('shared', 10 * i) for i in range(1, 21)]
+                                                                 + [('exclusive', 10), ('exclusive', 20)])
     terms = (run/'shared_terms.csv').read_text().splitlines()
     assert len(terms) == 1 + 200 and terms[-1].startswith('200,')  # every iteration once, continuous
 

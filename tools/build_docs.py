@@ -1,23 +1,27 @@
 """Build the documentation website into `_docs/`: with `nbdev-docs` where Quarto is installed, otherwise with MkDocs and
 mkdocs-jupyter from nbdev's processed notebooks (`_proc/`), offline: the figures and MathJax are copied into the site.
-Each chapter keeps its prose, code, outputs, figures and `show_doc` output; its title is the notebook's frontmatter title,
-the navigation follows the notebooks' order and the home page is `nbs/index.ipynb`."""
+Each chapter keeps its prose, code, outputs, figures and `show_doc` output; its title is the notebook's frontmatter
+title, the navigation follows the notebooks' order and the home page is `nbs/index.ipynb`."""
 import importlib.util, json, os, re, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PROC, SITE, FIGURES = ROOT/'_proc', ROOT/'_docs', ROOT/'figures'
-# MathJax 3 from the django-static-mathjax package (no dependencies). nbconvert's pages load MathJax from `custom_mathjax_url`
-# and configure it the MathJax 2 way, which MathJax 3 ignores: so that URL is this loader, which configures and loads MathJax 3.
-MATHJAX_LOADER = '''window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], processEscapes: true, tags: 'ams'}};
+# MathJax 3 from the django-static-mathjax package (no dependencies). nbconvert's pages load MathJax from
+# `custom_mathjax_url` and configure it the MathJax 2 way, which MathJax 3 ignores: so that URL is this loader, which
+# configures and loads MathJax 3.
+MATHJAX_LOADER = (
+    '''window.MathJax = {tex: {inlineMath: [['$', '$'], ['\\\\(', '\\\\)']], processEscapes: true, tags: 'ams'}};
 const script = document.createElement('script');
 script.src = 'mathjax/es5/tex-mml-chtml.js';  // every page sits at the site's top level
 document.head.appendChild(script);
-'''
-MATHJAX_PARTS = ['tex-mml-chtml.js', 'output/chtml', 'input/tex/extensions', 'a11y', 'ui']  # and what it loads on demand
+''')
+# tex-mml-chtml.js and what it loads on demand
+MATHJAX_PARTS = ['tex-mml-chtml.js', 'output/chtml', 'input/tex/extensions', 'a11y', 'ui']
 
-NBFORMAT_CELL_KEYS = {'cell_type', 'id', 'metadata', 'source', 'outputs', 'execution_count', 'attachments'}  # nbdev adds others
+# nbdev adds others
+NBFORMAT_CELL_KEYS = {'cell_type', 'id', 'metadata', 'source', 'outputs', 'execution_count', 'attachments'}
 
 def frontmatter(nb):
     "The YAML frontmatter that nbdev's processing puts in a processed notebook's first (raw) cell."
@@ -32,13 +36,14 @@ def chapters(proc=PROC):
     return [(p, fm.get('output-file', p.stem + '.html'), fm.get('title', p.stem)) for p, fm in zip(nbs, fms)]
 
 def html_code(heading):
-    "A heading's inline code as HTML: mkdocs-jupyter drops backticked code when it makes the page's TOC, and the anchors then differ."
+    "A heading's inline code as HTML: mkdocs-jupyter drops backticked code from the page's TOC, so the anchors differ."
     return re.sub(r'`([^`]+)`', r'<code>\1</code>', heading[0])
 
 def page_notebook(nb):
-    "A processed notebook made ready for mkdocs-jupyter: the frontmatter as a title and a lead, `#|` directives applied."
+    "A processed notebook ready for mkdocs-jupyter: the frontmatter as a title and a lead, `#|` directives applied."
     fm = frontmatter(nb)
-    lead = f"# {fm.get('title', '')}" + (f"\n\n> {' '.join(str(fm['description']).split())}" if fm.get('description') else '')
+    lead = f"# {fm.get('title', '')}" + (f"\n\n> {' '.join(str(fm['description']).split())}"
+                                         if fm.get('description') else '')
     cells = [dict(cell_type='markdown', id='frontmatter', metadata={}, source=lead)] if fm else []
     for cell in nb['cells'][1 if fm else 0:]:
         src, tags = ''.join(cell['source']), []
@@ -57,8 +62,8 @@ def mkdocs_config(pages, src):
                 repo_url='https://github.com/disentangle-nb/disentangle_nb', edit_uri='',
                 theme=dict(name='material', font=False, features=['navigation.top']),
                 nav=[{title: Path(page).with_suffix('.ipynb').name} for _, page, title in pages],
-                plugins=['search', {'mkdocs-jupyter': dict(execute=False, cache=False, include_source=False, no_prompt=True,
-                                                           custom_mathjax_url='mathjax-loader.js',
+                plugins=['search', {'mkdocs-jupyter': dict(execute=False, cache=False, include_source=False,
+                                                           no_prompt=True, custom_mathjax_url='mathjax-loader.js',
                                                            remove_tag_config=dict(remove_input_tags=['remove_input']))}])
 
 def mkdocs_site():
@@ -71,11 +76,13 @@ def mkdocs_site():
             nb = page_notebook(json.loads(nb_path.read_text()))
             (src/Path(page).with_suffix('.ipynb').name).write_text(json.dumps(nb))
         shutil.copytree(FIGURES, src/'figures', ignore=shutil.ignore_patterns('*.json'))
-        for part in MATHJAX_PARTS: (shutil.copytree if (mathjax/part).is_dir() else shutil.copy)(mathjax/part, src/'mathjax'/'es5'/part)
+        for part in MATHJAX_PARTS:
+            (shutil.copytree if (mathjax/part).is_dir() else shutil.copy)(mathjax/part, src/'mathjax'/'es5'/part)
         (src/'mathjax-loader.js').write_text(MATHJAX_LOADER)
         (Path(tmp)/'mkdocs.yml').write_text(yaml.safe_dump(mkdocs_config(pages, src), sort_keys=False))
         env = {**os.environ, 'NO_MKDOCS_2_WARNING': '1'}  # Material's notice about MkDocs 2, printed on every build
-        subprocess.run([sys.executable, '-m', 'mkdocs', 'build', '--strict', '--quiet', '-f', str(Path(tmp)/'mkdocs.yml')], check=True, env=env)
+        subprocess.run([sys.executable, '-m', 'mkdocs', 'build', '--strict', '--quiet', '-f',
+                        str(Path(tmp)/'mkdocs.yml')], check=True, env=env)
     return pages
 
 if __name__ == '__main__':
@@ -86,5 +93,6 @@ if __name__ == '__main__':
     processed = time.monotonic()
     pages = mkdocs_site()
     size = sum(f.stat().st_size for f in SITE.rglob('*') if f.is_file())
-    print(f'docs: Quarto not installed: {len(pages)} pages built with MkDocs into {SITE.relative_to(ROOT)}/, {size/2**20:.1f} MiB in all '
+    print(f'docs: Quarto not installed: {len(pages)} pages built with MkDocs into {SITE.relative_to(ROOT)}/, '
+          f'{size/2**20:.1f} MiB in all '
           f'(nbdev processing {processed - start:.0f} s, MkDocs {time.monotonic() - processed:.0f} s)')

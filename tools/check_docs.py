@@ -1,7 +1,7 @@
 """Check the website that `make docs` built in `_docs/`, as a reader's browser shows it.
 
-Without a browser, from the HTML files: every local link (`a href`, stylesheets, scripts) leads to a file of the site, every
-`#anchor` to an id on its page, and every image (`img src`, files and data URIs) is a picture that decodes.
+Without a browser, from the HTML files: every local link (`a href`, stylesheets, scripts) leads to a file of the site,
+every `#anchor` to an id on its page, and every image (`img src`, files and data URIs) is a picture that decodes.
 In headless Chromium, driven through the DevTools protocol, on the site served from 127.0.0.1: every chapter page loads
 with its title (as the page title and as its heading), no image is broken once the page is loaded (`naturalWidth > 0`),
 no request to the site fails, no script throws; screenshots of the home page and of one chapter's first figure go to
@@ -22,7 +22,7 @@ from build_docs import PROC, SITE, chapters
 BROWSERS = ('chromium', 'chromium-browser', 'google-chrome')
 
 class PageRefs(HTMLParser):
-    "The ids of one HTML page, its link targets (`a href`), its assets (stylesheets, scripts) and its images (`img src`)."
+    "The ids of one HTML page, its link targets (`a href`), assets (stylesheets, scripts) and images (`img src`)."
     def __init__(self, text):
         super().__init__()
         self.ids, self.links, self.assets, self.images = set(), [], [], []
@@ -41,7 +41,8 @@ def local_target(site, page, url):
     parts = urlsplit(url)
     if parts.scheme or parts.netloc: return None
     path = unquote(parts.path)
-    target = page if not path else Path(os.path.normpath(site/path.lstrip('/') if path.startswith('/') else page.parent/path))
+    target = page if not path else Path(os.path.normpath(site/path.lstrip('/') if path.startswith('/')
+                                                         else page.parent/path))
     return (target/'index.html' if target.is_dir() else target), unquote(parts.fragment)
 
 def decodes(data):
@@ -53,7 +54,7 @@ def decodes(data):
 def in_site(site, target): return target.is_file() and target.resolve().is_relative_to(site.resolve())
 
 def image_problem(site, page, src):
-    "Why the image `src` on `page` would not show, or None: a missing file, a file or data URI that is no picture, another host."
+    "Why image `src` on `page` would not show, or None: a missing file, a non-picture file or data URI, another host."
     if src.startswith('data:'):
         try: return None if decodes(base64.b64decode(src.partition(',')[2])) else 'broken image'
         except binascii.Error: return 'broken image'
@@ -62,7 +63,7 @@ def image_problem(site, page, src):
     return None if in_site(site, found[0]) and decodes(found[0].read_bytes()) else 'broken image'
 
 def static_problems(site):
-    "Dead local links, missing anchors and assets, and images that are missing, do not decode or are not local, in `site`."
+    "Dead local links, missing anchors and assets, and missing, undecodable or non-local images, in `site`."
     site = Path(site)
     pages = {p: PageRefs(p.read_text(errors='replace')) for p in sorted(site.rglob('*.html'))}
     problems = []
@@ -75,7 +76,8 @@ def static_problems(site):
             if found is None: continue
             target, fragment = found
             if not in_site(site, target): problems.append(f'{name}: dead link {url!r}')
-            elif fragment and target in pages and fragment not in pages[target].ids: problems.append(f'{name}: no anchor for {url!r}')
+            elif fragment and target in pages and fragment not in pages[target].ids:
+                problems.append(f'{name}: no anchor for {url!r}')
     return problems
 
 # Waits for every image and for MathJax, then says what the reader sees.
@@ -120,46 +122,51 @@ def served(site):
     return server
 
 def started_browser(browser, profile):
-    "Headless Chromium with a fresh profile and the DevTools protocol on a free port; returns (process, page websocket URL)."
-    flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-             '--no-first-run', '--no-default-browser-check', f'--user-data-dir={profile}', '--remote-debugging-port=0',
-             '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1']
+    "Headless Chromium with a fresh profile and the DevTools protocol on a free port: (process, page websocket URL)."
+    flags = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+             '--disable-component-update', '--no-first-run', '--no-default-browser-check', f'--user-data-dir={profile}',
+             '--remote-debugging-port=0', '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1']
     proc = subprocess.Popen([browser, *flags, 'about:blank'], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     port_file, deadline = Path(profile)/'DevToolsActivePort', time.monotonic() + 60
     while not (port_file.is_file() and port_file.read_text().count('\n') >= 1):
-        if proc.poll() is not None or time.monotonic() > deadline: proc.kill(); raise RuntimeError(f'{browser} did not start')
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill(); raise RuntimeError(f'{browser} did not start')
         time.sleep(0.1)
     port = port_file.read_text().split()[0]
     targets = json.load(urlopen(f'http://127.0.0.1:{port}/json/list'))
     return proc, next(t['webSocketDebuggerUrl'] for t in targets if t['type'] == 'page')
 
 def page_problems(name, title, state, events, base):
-    "What is wrong with one page as the browser showed it: title, heading, images, failed requests to the site, script errors."
+    "Problems of one page as the browser showed it: title, heading, images, failed requests to the site, script errors."
     problems = [] if title in state['title'] else [f"{name}: page title {state['title']!r} lacks {title!r}"]
     problems += [] if title in state['headings'] else [f"{name}: no heading {title!r} (headings: {state['headings']})"]
     problems += [f'{name}: image not shown {src!r}' for src in state['broken']]
-    urls = {e['params']['requestId']: e['params']['request']['url'] for e in events if e.get('method') == 'Network.requestWillBeSent'}
+    urls = {e['params']['requestId']: e['params']['request']['url']
+            for e in events if e.get('method') == 'Network.requestWillBeSent'}
     for e in events:
         p = e.get('params', {})
-        if e.get('method') == 'Network.responseReceived' and p['response']['url'].startswith(base) and p['response']['status'] >= 400:
+        if (e.get('method') == 'Network.responseReceived' and p['response']['url'].startswith(base)
+                and p['response']['status'] >= 400):
             problems.append(f"{name}: {p['response']['status']} for {p['response']['url']}")
         if e.get('method') == 'Network.loadingFailed' and urls.get(p['requestId'], '').startswith(base):
             problems.append(f"{name}: failed to load {urls[p['requestId']]} ({p['errorText']})")
         if e.get('method') == 'Runtime.exceptionThrown':
             details = p['exceptionDetails']
-            problems.append(f"{name}: script error {details.get('exception', {}).get('description', details['text']).splitlines()[0]!r}")
+            problems.append(f"{name}: script error "
+                            f"{details.get('exception', {}).get('description', details['text']).splitlines()[0]!r}")
     return problems
 
 def browser_problems(site, pages, browser, screenshots=()):
-    """Open each (page, title) of `pages` in headless `browser` from `site` served on 127.0.0.1; returns the problems and
-    totals of images and formulas shown. Saves a screenshot of each page named in `screenshots` (scrolled to its first
-    figure, but for the home page) as `site/screenshot-NAME.png`."""
+    """Open each (page, title) of `pages` in headless `browser` from `site` served on 127.0.0.1; returns the problems
+    and totals of images and formulas shown. Saves a screenshot of each page named in `screenshots` (scrolled to its
+    first figure, but for the home page) as `site/screenshot-NAME.png`."""
     server = served(site)
     with tempfile.TemporaryDirectory() as profile:
         proc, ws_url = started_browser(browser, profile)
         try:
             with connect(ws_url, max_size=None) as ws:
-                return shown_problems(DevTools(ws), Path(site), f'http://127.0.0.1:{server.server_address[1]}/', pages, screenshots)
+                return shown_problems(DevTools(ws), Path(site), f'http://127.0.0.1:{server.server_address[1]}/', pages,
+                                      screenshots)
         finally:
             proc.kill(); proc.wait(); server.shutdown(); server.server_close()
 
@@ -171,7 +178,8 @@ def shown_problems(tools, site, base, pages, screenshots):
         tools.events.clear()
         tools.call('Page.navigate', url=base + name)
         tools.wait_for('Page.loadEventFired')
-        state = tools.call('Runtime.evaluate', expression=PAGE_STATE_JS, awaitPromise=True, returnByValue=True)['result']['value']
+        state = tools.call('Runtime.evaluate', expression=PAGE_STATE_JS, awaitPromise=True,
+                           returnByValue=True)['result']['value']
         problems += page_problems(name, title, state, tools.events, base)
         for k in totals: totals[k] += state[k]
         if name in screenshots:

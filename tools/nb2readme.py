@@ -1,5 +1,5 @@
-"""Write README.md from nbs/index.ipynb without Quarto (`nbdev-readme` needs Quarto): markdown cells as they are,
-code cells fenced with their text outputs (a Markdown result as it is, so prose can quote results files), `#|` directives
+"""Write README.md from nbs/index.ipynb without Quarto (`nbdev-readme` needs Quarto): markdown cells as they are, code
+cells fenced with their text outputs (a Markdown result as it is, so prose can quote results files), `#|` directives
 dropped, hidden cells skipped, `#| echo: false` cells shown by their output only, paths made relative to the root."""
 import json, re
 from pathlib import Path
@@ -14,7 +14,8 @@ def cell_md(cell):
     shown = [] if re.search(r'^#\|\s*echo:\s*false', src, re.M) else [f'```python\n{code}\n```']
     for out in cell.get('outputs', []):
         if out.get('output_type') == 'stream': shown.append(f"```\n{text(out['text']).rstrip()}\n```")
-        elif 'text/markdown' in out.get('data', {}): shown.append(text(out['data']['text/markdown']).strip().replace('](../', ']('))
+        elif 'text/markdown' in out.get('data', {}):
+            shown.append(text(out['data']['text/markdown']).strip().replace('](../', ']('))
     return '\n\n'.join(shown)
 
 def text(t): return ''.join(t) if isinstance(t, list) else t
