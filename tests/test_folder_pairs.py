@@ -1,16 +1,11 @@
 "A user's own images from the command line: a folder of groups, trained and reported (no labels: no probe tables)."
-import json, os, subprocess, sys
+import json
 import pytest
 from pathlib import Path
 from PIL import Image, ImageDraw
 
-CLI = str(Path(sys.executable).parent/'disentangle-nb')
-ENV = {**os.environ, 'OMP_NUM_THREADS': '1'}
 TINY = ['--preset', 'cpu', '--set', 'shared_iters=4', 'exclusive_iters=4', 'iters_per_epoch=2', 'valid_batches=1',
         'batch_size=4', 'width=4', 'stat_hidden=16']
-
-def cli(*args):
-    return subprocess.run([CLI, *args], capture_output=True, text=True, env=ENV, timeout=300)
 
 def write_groups(root, groups=3, per_group=6):
     "`groups` subfolders of `per_group` tiny PNGs: a square at the place of its group, in colours of its own."
@@ -22,14 +17,16 @@ def write_groups(root, groups=3, per_group=6):
             img.save(root/f'object_{g}'/f'{i}.png')
     return root
 
-def test_folder_trains_and_reports_without_probes(tmp_path):
+def test_folder_trains_and_reports_without_probes(tmp_path, capsys):
+    "The commands run in this process (`main`, one import), the report's evaluations at the tests' short sizes."
+    from disentangle_nb.cli import main
+    from disentangle_nb.demo import SHORT_EVALUATIONS
+    from disentangle_nb.evaluation import evaluation_options
     photos, run = write_groups(tmp_path/'photos'), tmp_path/'run'
     options = json.dumps({'root': str(photos), 'size': 28})
-    r = cli('train', '--dataset', 'folder', '--out', str(run), *TINY, f'data_options={options}')
-    assert r.returncode == 0, r.stderr[-3000:]
+    main(['train', '--dataset', 'folder', '--out', str(run), *TINY, f'data_options={options}'])
     assert (run/'shared.pth').exists() and (run/'exclusive.pth').exists()
-    r = cli('report', str(run))
-    assert r.returncode == 0, r.stderr[-3000:]
+    with evaluation_options(**SHORT_EVALUATIONS): main(['report', str(run)])
     text = (run/'report.md').read_text()
     sections = [l for l in text.splitlines() if l.startswith('## ')]
     assert sections == ['## Probes', '## Post-hoc I(S;E)', '## Retrieval', '## Provenance']
@@ -37,8 +34,9 @@ def test_folder_trains_and_reports_without_probes(tmp_path):
     assert '![retrieval](retrieval.png)' in text and (run/'retrieval.png').stat().st_size > 1000
     results = json.loads((run/'probes.json').read_text())
     assert 'accuracy' not in results and list(results['evaluations']) == ['independence']
-    r = cli('evaluate', str(run))
-    assert r.returncode == 2 and 'error: folder has no factor labels' in r.stderr
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stop: main(['evaluate', str(run)])
+    assert stop.value.code == 2 and 'error: folder has no factor labels' in capsys.readouterr().err
 
 def test_folder_errors_are_one_line(tmp_path, capsys):
     from disentangle_nb.cli import main  # in this process: one import for the three commands
