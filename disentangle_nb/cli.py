@@ -6,30 +6,27 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/cli.html.md"""
 
 # %% ../nbs/90_cli.ipynb #3ea9f684
 from __future__ import annotations
-import argparse, json, time, traceback
+import argparse, time, traceback
 from dataclasses import replace
 from pathlib import Path
 import matplotlib
 from . import __version__
 from .estimators import mi_staircase, plot_staircase, staircase_estimators, staircase_summary
-from .runs import PRESETS, DATASETS, STAGES, config_value, resolve_config, train, read_history
+from .runs import PRESETS, DATASETS, STAGES, DiskFull, config_value, resolve_config, train, read_history
 from .shared_stage import NonFiniteTerm
 from .performance import benchmark, hardware_name
-from .core import default_device, hardware, interactive
+from .core import default_device, hardware, interactive, write_results
 from .data import download_mnist
 from .evaluation import evaluate_run
 from .demo import demo, repeat, report
 from .satellite import pixel_map_figure
 from .studies import read_study, run_study
-from .baselines import BASELINES, baseline
-from .summary import SUMMARY_METHODS, summary
 
 # %% auto #0
 __all__ = ['DOWNLOADS', 'run_staircase', 'add_staircase_command', 'parse_overrides', 'stage_speeds', 'run_train',
            'add_train_command', 'run_bench', 'add_bench_command', 'run_demo', 'add_demo_command', 'run_evaluate',
            'run_report', 'add_run_folder_commands', 'run_pixel_map', 'add_pixel_map_command', 'run_study_command',
-           'add_study_command', 'add_study_arguments', 'add_baseline_command', 'add_summary_command',
-           'add_download_command', 'parser', 'main']
+           'add_study_command', 'add_download_command', 'parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #2c7a695a
 def run_staircase(args)->dict:
@@ -46,7 +43,7 @@ def run_staircase(args)->dict:
     summary = dict(data=f"correlated Gaussians, dim {args.dim}", batch_size=args.batch_size, critic=args.critic,
                    steps_per_level=args.steps_per_level, seed=args.seed, hardware=hardware(),
                    seconds=round(seconds, 1), estimates_per_level=staircase_summary(result))
-    out.with_suffix('.json').write_text(json.dumps(summary, indent=1))
+    summary = write_results(summary, out.with_suffix('.json'))
     for name, values in summary['estimates_per_level'].items():
         print(f'{name:20s}', ' '.join(f'{v:6.2f}' for v in values))
     print(f'wrote {out} and {out.with_suffix(".json")} in {seconds:.0f}s')
@@ -235,53 +232,6 @@ def add_study_command(commands):
     s.add_argument('--out', default=None, help="results file (default the study file's; the figure beside it)")
     s.set_defaults(func=run_study_command)
 
-# %% ../nbs/90_cli.ipynb #16cfa5d8
-def add_study_arguments(a, results:str, root:str='runs/studies',
-                        layout:str='<root>/<dataset>_<preset>/stage1[_<field>=<value>...] (stage 1, per stage-1 '
-                                   'configuration), .../<row> (stage 2)'):
-    "The arguments every study command has: dataset, preset, where its rows are trained, its results file."
-    a.add_argument('--dataset', choices=list(DATASETS), default='cmnist')
-    a.add_argument('--preset', choices=list(PRESETS), default='quick')
-    a.add_argument('--root', default=root, help=f'where the rows are trained ({layout})')
-    a.add_argument('--out', default=None,
-                   help=f'results file (default figures/{results}_<dataset>_<preset>.json; the figure beside it)')
-    a.add_argument('--set', nargs='*', action='extend', metavar='KEY=VALUE',
-                   help='override configuration fields in every row, e.g. --set data_options=\'{"source": '
-                        '"procedural"}\'')
-
-# %% ../nbs/90_cli.ipynb #95d5b030
-def add_baseline_command(commands):
-    "Add the `baseline` subcommand to the subparsers `commands`."
-    b = commands.add_parser('baseline',
-                            help="a baseline (the paper's Table 4 VAE, or a DiME shared stage) trained and probed like "
-                                 "our runs: a row of one results file")
-    b.add_argument('--method', choices=list(BASELINES), required=True)
-    b.add_argument('--dataset', choices=list(DATASETS), default='cmnist')
-    b.add_argument('--preset', choices=list(PRESETS), default='quick')
-    b.add_argument('--seed', type=int, default=0, help='training seed (a row per method and seed)')
-    b.add_argument('--root', default='runs/baselines',
-                   help='where it is trained (<root>/<dataset>_<preset>/<method>_seed<seed>)')
-    b.add_argument('--out', default=None,
-                   help='results file (default figures/baselines_<dataset>_<preset>.json; the figure beside it)')
-    b.add_argument('--set', nargs='*', action='extend', metavar='KEY=VALUE',
-                   help='override configuration fields (kept in the row)')
-    b.set_defaults(func=lambda args: baseline(args.method, args.dataset, args.preset, args.root, args.out,
-                                              parse_overrides(args.set), args.seed))
-
-# %% ../nbs/90_cli.ipynb #af8ef288
-def add_summary_command(commands):
-    "Add the `summary` subcommand to the subparsers `commands`."
-    s = commands.add_parser('summary',
-                            help='every method (ours with each independence term, the baselines) at several training '
-                                 'seeds: one table, one figure')
-    add_study_arguments(s, 'summary', 'runs/summary',
-                        '<root>/<dataset>_<preset>_seed<seed>/<method>, stage 1 of our methods in .../stage1')
-    s.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2], help='training seeds (default 0 1 2)')
-    s.add_argument('--methods', nargs='+', default=None, metavar='METHOD',
-                   help=f"some of {', '.join(SUMMARY_METHODS)} (default all)")
-    s.set_defaults(func=lambda args: summary(args.dataset, args.preset, args.seeds, args.methods, args.root, args.out,
-                                             common=parse_overrides(args.set)))
-
 # %% ../nbs/90_cli.ipynb #df608ffc
 DOWNLOADS = {'mnist': download_mnist}
 
@@ -299,8 +249,7 @@ def parser()->argparse.ArgumentParser:
     p.add_argument('--version', action='version', version=f'%(prog)s {__version__}')
     commands = p.add_subparsers(dest='command', required=True, metavar='COMMAND')
     for add_command in (add_staircase_command, add_train_command, add_bench_command, add_demo_command,
-                        add_run_folder_commands, add_pixel_map_command, add_study_command, add_baseline_command,
-                        add_summary_command,
+                        add_run_folder_commands, add_pixel_map_command, add_study_command,
                         add_download_command):
         add_command(commands)
     for command in commands.choices.values(): command.add_argument('--debug', action='store_true',
@@ -309,12 +258,12 @@ def parser()->argparse.ArgumentParser:
 
 # %% ../nbs/90_cli.ipynb #861dcbaf
 def main(argv:list[str]|None=None):
-    "The `disentangle-nb` console script: bad input ends it with one line (exit status 2), a non-finite term too (1)."
+    "The `disentangle-nb` console script: bad input ends it with one line (status 2); a NaN term, a full disk (1)."
     p = parser()
     args = p.parse_args(argv)
     try: args.func(args)
-    except (ValueError, FileNotFoundError, FileExistsError, NonFiniteTerm) as e:
+    except (ValueError, FileNotFoundError, FileExistsError, NonFiniteTerm, DiskFull) as e:
         if args.debug: traceback.print_exc()
-        stopped = isinstance(e, NonFiniteTerm)
+        stopped = isinstance(e, (NonFiniteTerm, DiskFull))
         p.exit(1 if stopped else 2,
                f"disentangle-nb {args.command}: {'stopped' if stopped else 'error'}: {' '.join(str(e).split())}\n")

@@ -6,7 +6,7 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #7fa3c642
 from __future__ import annotations
-import difflib, importlib.util, inspect, os, platform, random, subprocess, sys, time, warnings
+import difflib, importlib.util, inspect, json, os, platform, random, subprocess, sys, time, warnings
 from contextlib import contextmanager
 from pathlib import Path
 import numpy as np
@@ -15,10 +15,10 @@ from fastcore.imports import IN_NOTEBOOK
 from . import __version__
 
 # %% auto #0
-__all__ = ['DEVICE_ENV', 'DATA_ENV', 'set_seed', 'default_device', 'cpu_model', 'hardware', 'code_version', 'torch_threads',
-           'unwrap', 'echo', 'Heartbeat', 'phase', 'interactive', 'data_root', 'data_path', 'check_pair',
-           'check_choice', 'check_fraction', 'DataFileError', 'reading', 'load_numpy', 'config_kwargs', 'derangement',
-           'shuffle_batch']
+__all__ = ['DEVICE_ENV', 'DATA_ENV', 'set_seed', 'default_device', 'cpu_model', 'hardware', 'code_version', 'atomic_write_text',
+           'write_results', 'torch_threads', 'unwrap', 'echo', 'Heartbeat', 'phase', 'interactive', 'data_root',
+           'data_path', 'check_pair', 'check_choice', 'check_fraction', 'DataFileError', 'reading', 'load_numpy',
+           'config_kwargs', 'derangement', 'shuffle_batch']
 
 # %% ../nbs/00_core.ipynb #53928dac
 def set_seed(seed:int, # the seed for python, numpy and torch
@@ -71,6 +71,19 @@ def code_version()->dict:
     commit = git('rev-parse', 'HEAD') or None
     return {'package': __version__, 'commit': commit,
             'modified': bool(git('status', '--porcelain', '--untracked-files=no')) if commit else None}
+
+# %% ../nbs/00_core.ipynb #59d5cca8
+def atomic_write_text(path, text:str):
+    "Write `text` to `path` through a temporary file renamed over it: readers see the old file or the new one."
+    path = Path(path); tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
+    tmp.write_text(text); os.replace(tmp, path)
+
+def write_results(results:dict, path, **provenance)->dict:
+    "Write a results file atomically with its provenance (code, hardware, and `provenance`); returns it as read back."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    made = {'code': code_version(), 'hardware': hardware(), **results.get('provenance', {}), **provenance}
+    atomic_write_text(path, json.dumps({**results, 'provenance': made}, indent=1))
+    return json.loads(path.read_text())
 
 # %% ../nbs/00_core.ipynb #d9873898
 @contextmanager

@@ -14,10 +14,11 @@ from .core import *
 from .runs import resolve_config, train, make_dataset, load_run, read_history
 from .probes import PROTOCOLS, PROBE_SEEDS, CAPACITY_CURVE, ProbeTable, plot_probe_capacity, mean_sd
 from .evaluation import (PAPER_TABLES, EVALUATIONS, Evaluation, ProbeCallback, evaluate_run,
-                                       write_probe_results, write_results, results_head, run_preset, run_iterations,
+                                       write_probe_results, results_head, run_preset, run_iterations,
                                        plot_disentanglement)
 from .metrics import (METRICS, metrics_evaluation, metrics_lines, independence_evaluation,
-                                    independence_lines)
+                                    independence_lines,
+                                    dependence_evaluation, dependence_lines)
 from .retrieval import Gallery, knn_accuracy, format_knn_table, show_retrieval, show_recombination
 
 # %% auto #0
@@ -188,11 +189,13 @@ def retrieval_section(run, loaded, table, beat, n_gallery:int=10_000)->dict:
 REPORT_EVALUATIONS = { # the report's sections after the probes, in order
     'metrics': Evaluation(metrics_evaluation, metrics_lines, results=True, labels=True),
     'independence': Evaluation(independence_evaluation, independence_lines, results=True),
+    'dependence': Evaluation(dependence_evaluation, dependence_lines, results=True),
     'retrieval': Evaluation(retrieval_section, retrieval_lines)}
 EVALUATIONS.update(REPORT_EVALUATIONS)
 
 SHORT_EVALUATIONS = dict(metrics=dict(n_train=1000, n_test=500),
                          independence=dict(steps=100, n_train=1000, n_test=500, n_dcor=200),
+                         dependence=dict(n_train=1000, n_valid=300, n_test=500),
                          retrieval=dict(n_gallery=1000))
 
 # %% ../nbs/09_demo.ipynb #f4b6d702

@@ -6,7 +6,7 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/evaluation.html.md"""
 
 # %% ../nbs/08b_evaluation.ipynb #9672c7aa
 from __future__ import annotations
-import csv, json, time, warnings
+import csv, time, warnings
 from contextlib import contextmanager
 from functools import partial
 from typing import Callable
@@ -29,8 +29,8 @@ from .runs import PRESETS, TrainConfig, resolve_config, load_run, run_config, ma
 
 # %% auto #0
 __all__ = ['PAPER_TABLES', 'RESULT_KEYS', 'EVALUATIONS', 'CALLBACK_PROTOCOL', 'PROBES_CSV', 'results_head', 'probe_results',
-           'write_results', 'write_probe_results', 'Evaluation', 'register_evaluation', 'evaluation_options',
-           'run_preset', 'run_iterations', 'evaluate_run', 'probe_columns', 'ProbeCallback', 'read_probe_history',
+           'write_probe_results', 'Evaluation', 'register_evaluation', 'evaluation_options', 'run_preset',
+           'run_iterations', 'evaluate_run', 'probe_columns', 'ProbeCallback', 'read_probe_history',
            'plot_disentanglement']
 
 # %% ../nbs/08b_evaluation.ipynb #206d8483
@@ -70,18 +70,12 @@ def probe_results(table:ProbeTable, dataset:str, preset:str, iterations:dict, ma
             'flags': {p: table.flags(p) for p in table.seed_accuracies}, 'over': table.over}
 
 # %% ../nbs/08b_evaluation.ipynb #e1d3834b
-def write_results(results:dict, path)->dict:
-    "Write `results` to the JSON file `path`; returns them as read back from it."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(results, indent=1))
-    return json.loads(path.read_text())
-
 def write_probe_results(table:ProbeTable, path, dataset:str, preset:str, iterations:dict,
                         machine:str|None=None, # the hardware it ran on; default: this machine (`core.hardware()`)
                         seconds_total:float|None=None, # default: the table's probe time
                         extra:dict|None=None, # more top-level entries (e.g. the results of registered evaluations)
                        )->dict:
-    "Write the results of `table` to the JSON file `path`; returns them as read back from it."
+    "Write the results of `table` to the JSON file `path` (`write_results`); returns them as read back from it."
     results = probe_results(table, dataset, preset, iterations, machine or hardware(),
                             sum(table.seconds.values()) if seconds_total is None else seconds_total)
     return write_results(results | (extra or {}), path)

@@ -24,8 +24,8 @@ from .shared_stage import paper_adam
 
 # %% auto #0
 __all__ = ['INDEPENDENCE', 'EXCLUSIVE_TERMS', 'GradReverse', 'grad_reverse', 'Adversary', 'frozen', 'ClubPenalty', 'HSICPenalty',
-           'DistanceCorrelationPenalty', 'NonSaturatingAdversary', 'SteadyAdversary', 'ExclusiveMI',
-           'ExclusiveMICallback', 'exclusive_learner']
+           'DistanceCorrelationPenalty', 'NonSaturatingAdversary', 'SteadyAdversary', 'detached_standardised', 'Critic',
+           'ExclusiveMI', 'sampled', 'ExclusiveMICallback', 'exclusive_learner']
 
 # %% ../nbs/05_exclusive_stage.ipynb #197c8fda
 class GradReverse(torch.autograd.Function):
@@ -101,9 +101,20 @@ class SteadyAdversary(Adversary):
     "The adversary with a discriminator that cannot die: (S, E) standardised over the batch, leaky ReLUs (slope 0.2)."
     def __init__(self, s_dim:int, e_dim:int): super().__init__(s_dim, e_dim, negative_slope=0.2, standardise=True)
 
+# %% ../nbs/05_exclusive_stage.ipynb #c3260bd2
+def detached_standardised(z:torch.Tensor)->torch.Tensor:
+    "`z` (B, d) standardised per component with the batch's mean and standard deviation, no gradient through them."
+    return (z - z.mean(0).detach()) / z.std(0).detach().clamp_min(1e-6)
+
+class Critic(NonSaturatingAdversary):
+    "A discriminator that cannot die: (S, E) standardised (detached batch statistics), spectral norm, leaky ReLUs."
+    def __init__(self, s_dim:int, e_dim:int): super().__init__(s_dim, e_dim, negative_slope=0.2, spectral=True)
+    def forward(self, s, e, weight:float):
+        return super().forward(detached_standardised(s), detached_standardised(e), weight)
+
 # %% ../nbs/05_exclusive_stage.ipynb #7837307b
 INDEPENDENCE = {'adversary': Adversary, 'adversary_ns': NonSaturatingAdversary, 'adversary_steady': SteadyAdversary,
-                'club': ClubPenalty, 'hsic': HSICPenalty, 'dcor': DistanceCorrelationPenalty}
+                'critic': Critic, 'club': ClubPenalty, 'hsic': HSICPenalty, 'dcor': DistanceCorrelationPenalty}
 
 # %% ../nbs/05_exclusive_stage.ipynb #c1e821a4
 # with the adversary
@@ -121,15 +132,17 @@ class ExclusiveMI(nn.Module):
                  estimator:str='jsd', # the MI bound of every MI term: a name in `BOUNDS`
                  negatives:str='one', # product-of-marginals samples per map, as in stage 1
                  independence:str='adversary', # how E is made independent of S: a name in `INDEPENDENCE`
+                 e_rate:float=0.0, # the bottleneck's price: > 0 trains on E ~ N(mu, I), rate 0.5 |mu|^2; 0: E = mu
                 ):
         super().__init__()
-        for k, v in dict(alpha_ex=alpha_ex, beta_ex=beta_ex, lambda_adv=lambda_adv).items():
+        for k, v in dict(alpha_ex=alpha_ex, beta_ex=beta_ex, lambda_adv=lambda_adv, e_rate=e_rate).items():
             if v < 0: raise ValueError(f'{k} must be >= 0, got {v}')
         if alpha_ex == 0 and beta_ex == 0: raise ValueError('alpha_ex and beta_ex are both 0: stage 2 would have '
                                                             'no MI term')
         check_choice(estimator, list(BOUNDS), 'estimator')
         check_choice(independence, list(INDEPENDENCE), 'independence')
         self.alpha, self.beta, self.lambda_adv, self.estimator = alpha_ex, beta_ex, lambda_adv, estimator
+        self.e_rate = e_rate
         self.negatives = NEGATIVES[check_choice(negatives, list(NEGATIVES), 'negatives')]
         self.shared = shared.encoders.requires_grad_(False).eval()
         enc = self.shared[0]
@@ -147,7 +160,8 @@ class ExclusiveMI(nn.Module):
 @patch(as_prop=True)
 def terms(self:ExclusiveMI)->tuple:
     "Names of the terms `forward` returns, the loss first."
-    return ('loss', 'mi', *mi_terms(self), *(f'{name}_{v}' for name in self.independence[0].logs for v in 'xy'))
+    return ('loss', 'mi', *mi_terms(self), *((RATE_TERM,) if self.e_rate > 0 else ()),
+            *(f'{name}_{v}' for name in self.independence[0].logs for v in 'xy'))
 
 @patch
 def train(self:ExclusiveMI, mode:bool=True):
@@ -163,7 +177,7 @@ def main_parameters(self:ExclusiveMI):
 
 @patch
 def encode(self:ExclusiveMI, x, y):
-    "Per view: (shared map, S), (exclusive map, E)."
+    "Per view: (shared map, S), (exclusive map, E); S and E the means of stochastic ones (as in evaluation)."
     with torch.no_grad(): sx, sy = self.shared[0](x), self.shared[1](y)
     return (sx, self.encoders[0](x)), (sy, self.encoders[1](y))
 
@@ -171,18 +185,20 @@ def encode(self:ExclusiveMI, x, y):
 @patch
 def forward(self:ExclusiveMI, x, y):
     perm = self.negatives(len(x), x.device)
-    terms, independence_losses = {}, []
-    for i, (v, ((cs, s), (ce, e))) in enumerate(zip('xy', self.encode(x, y))):
+    terms, independence_losses, means = {}, [], []
+    for i, (v, ((cs, s), (ce, mu))) in enumerate(zip('xy', self.encode(x, y))):
+        e = bottleneck(mu, self.e_rate, self.training)
         fmap, r = torch.cat([cs, ce], 1), torch.cat([s, e], 1)
         if self.global_nets is not None:
             terms[f'global_{v}'] = self.bounds[f'global_{v}'](*self.global_nets[i](fmap, r, perm))
         if self.local_nets is not None:
             terms[f'local_{v}'] = self.bounds[f'local_{v}'](*self.local_nets[i](fmap, r, perm))
         loss, logs = self.independence[i](s, e, self.lambda_adv)
-        independence_losses.append(loss)
+        independence_losses.append(loss); means.append(mu)
         terms.update({f'{k}_{v}': t for k, t in logs.items()})
     terms['mi'] = weighted_mi(terms, self.alpha, self.beta)
     terms['loss'] = sum(independence_losses, -terms['mi'])
+    priced(terms, RATE_TERM, self.e_rate, lambda: sum(map(rate_term, means)))
     return terms
 
 @patch(cls_method=True)
@@ -190,6 +206,14 @@ def from_config(cls:ExclusiveMI, cfg, # a run's configuration (any object with a
                 shared:SharedMI)->ExclusiveMI:
     "The stage-2 model of `cfg` on top of the trained stage-1 model `shared`."
     return cls(**config_kwargs(cls, cfg, shared=shared))
+
+# %% ../nbs/05_exclusive_stage.ipynb #f15089a7
+def sampled(features:dict, # `extract_features` output: S_X, S_Y (and E_X, E_Y), their means, and the labels
+            s_rate:float, e_rate:float, # the run's bottleneck rates (`s_rate`, `e_rate` of its configuration)
+            seed:int=0)->dict:
+    "`features` with the representations of a stage whose rate is > 0 drawn from N(mean, I), as training saw them."
+    generator, rates = torch.Generator(features['S_X'].device).manual_seed(seed), {'S': s_rate, 'E': e_rate}
+    return {k: gaussian_sample(v, generator) if rates.get(k.split('_')[0], 0) > 0 else v for k, v in features.items()}
 
 # %% ../nbs/05_exclusive_stage.ipynb #6ac71277
 class ExclusiveMICallback(StageCallback):
@@ -211,10 +235,12 @@ class ExclusiveMICallback(StageCallback):
         if self.independence_opt is None: return
         self.step_independence()
         if self.disc_steps == 1: return
-        with torch.no_grad(): reps = [(s, e) for (_, s), (_, e) in self.mi_model.encode(*self.xb)]
+        model = self.mi_model
+        with torch.no_grad(): reps = [(s, bottleneck(e, model.e_rate, model.training))
+                                      for (_, s), (_, e) in model.encode(*self.xb)]
         # the term's own loss on detached (S, E): weight 0, the encoders see none of it
         for _ in range(self.disc_steps - 1):
-            sum(term(s, e, 0.0)[0] for term, (s, e) in zip(self.mi_model.independence, reps)).backward()
+            sum(term(s, e, 0.0)[0] for term, (s, e) in zip(model.independence, reps)).backward()
             self.step_independence()
     def before_validate(self):
         if self.independence_opt is not None: self.independence_opt.zero_grad(set_to_none=True)

@@ -16,7 +16,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from sklearn.metrics import balanced_accuracy_score
 from .data import FactorSpec, REPRESENTATIONS
-from .probes import extract_features, mean_sd_text, view_of
+from .probes import dependence_accuracy, extract_features, mean_sd_text, view_of
 from .estimators import SeparableCritic, make_bound, split_scores, u_centred, centred_dcor
 from .runs import make_dataset
 
@@ -25,7 +25,7 @@ __all__ = ['METRICS', 'CODES', 'discretise', 'discrete_mi', 'nmi_matrix', 'dci_s
            'sap_matrix', 'sap', 'active_latents', 'infom_infoc', 'linear_readout', 'infoe', 'normalised_accuracy',
            'leakage_matrix', 'code_metrics', 'code_of', 'disentanglement_metrics', 'metrics_lines', 'capped_features',
            'run_features', 'metrics_evaluation', 'held_out_mi', 'dcor_test', 'independence_lines',
-           'independence_evaluation']
+           'independence_evaluation', 'dependence_evaluation', 'dependence_lines']
 
 # %% ../nbs/08c_metrics.ipynb #15ceb3a1
 def discretise(z:np.ndarray, bins:int=20)->np.ndarray:
@@ -243,13 +243,13 @@ def capped_features(shared, exclusive, ds, n:int, bs:int=500)->dict:
     return {k: v[:n] for k, v in feats.items()}
 
 def run_features(loaded, # `load_run(run)`
-                 n_train:int, n_test:int)->tuple:
-    "`capped_features` of a run's training and test splits, not drawing from the caller's generator; and the factors."
+                 n_train:int, n_test:int, n_valid:int=0)->tuple:
+    "`capped_features` of a run's training, test (and validation) splits, not drawing from the caller's generator."
     cfg, shared, exclusive = loaded
+    sizes = {s: n for s, n in (('train', n_train), ('valid', n_valid), ('test', n_test)) if n}
     with torch.random.fork_rng(devices=[]):
-        splits = {s: make_dataset(cfg, s, next(shared.parameters()).device) for s in ('train', 'test')}
-        return {s: capped_features(shared, exclusive, ds, n)
-                for (s, ds), n in zip(splits.items(), (n_train, n_test))}, splits['test'].spec
+        splits = {s: make_dataset(cfg, s, next(shared.parameters()).device) for s in sizes}
+        return {s: capped_features(shared, exclusive, ds, sizes[s]) for s, ds in splits.items()}, splits['test'].spec
 
 # %% ../nbs/08c_metrics.ipynb #0edca4ec
 def metrics_evaluation(run, loaded, table, beat, # run folder, `load_run(run)`, its `ProbeTable` (unused), a `Heartbeat`
@@ -341,3 +341,23 @@ def independence_evaluation(run, loaded, table, beat, n_train:int=5000, n_test:i
                                           dcor=dcor_test(s_test[:n_dcor], e_test[:n_dcor]))
         beat(f'view {view} done')
     return out
+
+# %% ../nbs/08c_metrics.ipynb #277937ec
+def dependence_evaluation(run, loaded, table, beat, n_train:int=10_000, n_valid:int=2000, n_test:int=5000,
+                          protocol:str='ours')->dict:
+    "Per view of a run with an exclusive stage, `dependence_accuracy` of its (S, E) on capped features ({} without)."
+    if loaded[2] is None: return {}
+    feats, _ = run_features(loaded, n_train, n_test, n_valid)
+    beat('features extracted')
+    return {'protocol': protocol, 'pairs': {s: len(f['S_X']) for s, f in feats.items()},
+            'views': dependence_accuracy(feats, protocol)}
+
+def dependence_lines(measured:dict)->list:
+    "The report's section on the dependence probe."
+    if not measured: return []
+    return ['## Dependence of S and E', '',
+            f"A {measured['protocol']} probe telling (S, E) of one image from S with the E of another, fit on "
+            f"{measured['pairs']['train']} training pairs, test accuracy on {measured['pairs']['test']} (0.5: "
+            "independent):", '', '```',
+            *(f"S_{v}, E_{v}: {100 * d['test']:.1f}%{'' if d['converged'] else ' (not converged)'}"
+              for v, d in measured['views'].items()), '```', '']

@@ -9,6 +9,7 @@ from __future__ import annotations
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.nn.utils.parametrizations import spectral_norm
 
 # %% auto #0
 __all__ = ['conv_out', 'encoder_depth', 'Encoder', 'GlobalStatNet', 'LocalStatNet', 'Discriminator', 'Probe', 'view_pair',
@@ -93,12 +94,14 @@ class Discriminator(nn.Module):
     def __init__(self, s_dim:int, e_dim:int, hidden=(1000, 200),
                  negative_slope:float=0.0, # 0: Table IV's ReLUs; > 0: leaky ReLUs, whose gradient is never zero
                  standardise:bool=False, # standardise (s, e) per component over the batch (affine-free BatchNorm) first
+                 spectral:bool=False, # spectral normalisation of the hidden layers (the output layer stays free)
                 ):
         super().__init__()
         dims = [s_dim + e_dim, *hidden]
         def act(): return nn.LeakyReLU(negative_slope) if negative_slope else nn.ReLU()
+        def dense(a, b): return spectral_norm(nn.Linear(a, b)) if spectral else nn.Linear(a, b)
         first = [nn.BatchNorm1d(dims[0], affine=False)] if standardise else []
-        self.net = nn.Sequential(*first, *[m for a, b in zip(dims[:-1], dims[1:]) for m in (nn.Linear(a, b), act())],
+        self.net = nn.Sequential(*first, *[m for a, b in zip(dims[:-1], dims[1:]) for m in (dense(a, b), act())],
                                  nn.Linear(dims[-1], 1))
     def forward(self, s, e): return self.net(torch.cat([s, e], 1)).squeeze(1)
 

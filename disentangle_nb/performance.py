@@ -6,7 +6,7 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/performance.html.md"""
 
 # %% ../nbs/11_performance.ipynb #1053240d
 from __future__ import annotations
-import json, time, warnings
+import time, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -208,9 +208,7 @@ def benchmark(datasets=('cmnist', 'shapes3d'), stages=('shared', 'exclusive'), b
         if verbose: print(format_row(rows[-1]))
     result = dict(hardware=hardware(), torch=torch.__version__, preset=preset, overrides=overrides or {}, iters=iters,
                   rounds=rounds, seconds=round(time.time() - start, 1), rows=rows)
-    if path is not None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True); Path(path).write_text(json.dumps(result, indent=1))
-    return result
+    return result if path is None else write_results(result, path)
 
 # %% ../nbs/11_performance.ipynb #a1ffce2d
 def format_row(r:dict)->str:

@@ -23,7 +23,8 @@ from .exclusive_stage import ExclusiveMI
 __all__ = ['PROTOCOLS', 'PROBE_SEEDS', 'STUDY_PROTOCOLS', 'FLOOR_SLACK', 'TOY_SPEC', 'UNDERTRAINED_MARGIN', 'CAPACITY_PROTOCOLS',
            'CAPACITY_CURVE', 'representations', 'encode_pairs', 'extract_features', 'ProbeProtocol', 'StackedProbes',
            'StackedAdam', 'fit_probes', 'view_of', 'probe_inputs', 'probe_fits', 'toy_features', 'distance_to_ideal',
-           'mean_sd', 'mean_sd_text', 'ProbeTable', 'fit_order', 'probe_table', 'plot_probe_capacity']
+           'mean_sd', 'mean_sd_text', 'ProbeTable', 'fit_order', 'probe_table', 'joint_and_shuffled',
+           'dependence_accuracy', 'plot_probe_capacity']
 
 # %% ../nbs/06_probes.ipynb #8cd2f9d8
 def representations(model, x:torch.Tensor, y:torch.Tensor)->dict:
@@ -483,6 +484,28 @@ def probe_table(features_by_split:dict, # split ('train', 'valid', 'test') -> `e
                       for r, fs in found.items()}
     return ProbeTable(spec, {p: accuracies[p] for p in protocols}, data, {p: seconds[f'probes {p}'] for p in protocols},
                       {p: fits[p] for p in protocols})
+
+# %% ../nbs/06_probes.ipynb #49342d1c
+def joint_and_shuffled(s:torch.Tensor, e:torch.Tensor, seed:int=0)->tuple:
+    "Rows (s, e) of each image, label 1, then (s, e of another image), label 0: the discriminator's classes, one each."
+    perm = torch.randperm(len(s), generator=torch.Generator().manual_seed(seed))
+    x = torch.cat([torch.cat([s, e], 1), torch.cat([s, e[perm]], 1)])
+    return x, torch.cat([torch.ones(len(s)), torch.zeros(len(s))]).long()
+
+# %% ../nbs/06_probes.ipynb #a6f9ad52
+def dependence_accuracy(features:dict, # split ('train', 'valid', 'test') -> `extract_features` output
+                        protocol:str='ours', seed:int=0)->dict:
+    "{view: test, valid accuracy, converged} of a probe telling joint from shuffled (S, E) per view (protocol inputs)."
+    views = [v for v in ('X', 'Y') if f'E_{v}' in features['train']]
+    pairs = {split: {v: joint_and_shuffled(f[f'S_{v}'], f[f'E_{v}'], seed) for v in views}
+             for split, f in features.items()}
+    x = {v: probe_inputs({split: {v: p[v][0]} for split, p in pairs.items()}, v, PROTOCOLS[protocol].standardise)
+         for v in views}  # as the probes of the tables
+    fit = fit_probes({split: torch.stack([x[v][split] for v in views]) for split in pairs},
+                     {split: torch.stack([p[v][1] for v in views]) for split, p in pairs.items()},
+                     2, PROTOCOLS[protocol], [seed] * len(views))
+    return {v: dict(test=fit['test'][k].item(), valid=fit['valid'][k].item(), converged=bool(fit['converged'][k]))
+            for k, v in enumerate(views)}
 
 # %% ../nbs/06_probes.ipynb #d35b0799
 CAPACITY_PROTOCOLS = {'h16': replace(PROTOCOLS['ours'], hidden=16)}

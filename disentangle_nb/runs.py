@@ -6,7 +6,9 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/runs.html.md"""
 
 # %% ../nbs/08_runs.ipynb #45413563
 from __future__ import annotations
-import csv, inspect, json, math, operator, os, re, random, sys, time, typing, warnings, zipfile
+import csv, errno, inspect, json, math, operator, os, re, random, shutil, signal, sys, threading, time, typing, warnings
+import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field, asdict
 from pathlib import Path
 import numpy as np
@@ -30,13 +32,14 @@ from .exclusive_stage import *
 
 # %% auto #0
 __all__ = ['PRESETS', 'STAGE2_FIELDS', 'FIELD_TYPES', 'CONFIG_BOUNDS', 'CONFIG_CHOICES', 'TYPE_WORDS', 'COMPARE',
-           'HISTORY_COLUMNS', 'KEEP_CHECKPOINTS', 'CHECKPOINT_KEYS', 'CHECKPOINT_HINT', 'STAGES', 'PROGRESS_EVERY',
-           'TrainConfig', 'as_type', 'config_value', 'option_value', 'check_data_options', 'resolve_config',
-           'check_epochs', 'make_dataset', 'stage_cb', 'HistoryLogger', 'read_history', 'truncate_history',
-           'rng_states', 'set_rng_states', 'atomic_save', 'load_weights', 'checkpoint_paths', 'Checkpointer',
-           'read_checkpoint', 'restore', 'Snapshots', 'distributed_pair_loaders', 'distributed_kwargs', 'run_stage',
-           'check_resumable', 'open_run', 'train', 'trained_stage1', 'EpochLines', 'show_progress', 'run_config',
-           'load_run']
+           'HISTORY_COLUMNS', 'KEEP_CHECKPOINTS', 'CHECKPOINT_KEYS', 'CHECKPOINT_HINT', 'CHECKPOINT_DEFAULTS',
+           'STOP_SIGNALS', 'STAGES', 'PROGRESS_EVERY', 'TrainConfig', 'as_type', 'config_value', 'option_value',
+           'check_data_options', 'resolve_config', 'check_epochs', 'make_dataset', 'stage_cb', 'HistoryLogger',
+           'read_history', 'truncate_history', 'rng_states', 'set_rng_states', 'DiskFull', 'writing', 'atomic_save',
+           'load_weights', 'checkpoint_paths', 'Checkpointer', 'read_checkpoint', 'restore', 'ContinueEpoch',
+           'StopOnSignal', 'stopping_on_signals', 'Snapshots', 'distributed_pair_loaders', 'distributed_kwargs',
+           'run_stage', 'check_resumable', 'open_run', 'train', 'trained_stage1', 'EpochLines', 'show_progress',
+           'run_config', 'load_run']
 
 # %% ../nbs/08_runs.ipynb #7636cb6f
 DATASETS.update({ # name -> DatasetEntry(make, configuration defaults, is its data here?)
@@ -69,9 +72,13 @@ class TrainConfig:
     gamma:float = 0.1 # L1 weight between S_X and S_Y (stage 1)
     alignment:str = 'l1' # the term gamma weighs: a name in `ALIGNMENTS` ('l1': Eq. 6)
     temperature:float = 0.1 # of the InfoNCE alignment
+    # stage 1's bottleneck: > 0 trains on S ~ N(mu, I), adds s_rate * 0.5 |mu|^2 (0: deterministic S)
+    s_rate:float = 0.0
+    s_sparsity:float = 0.0 # weight of the L2,1 norm of S's means (stage 1): switches unused components off
     alpha_ex:float = 0.5 # stage 2's global MI weight (alpha_ex)
     beta_ex:float = 1.0 # stage 2's local MI weight (beta_ex)
     lambda_adv:float = 0.02 # weight of stage 2's independence term (the paper's adversarial weight)
+    e_rate:float = 0.0 # stage 2's bottleneck, the same for E
     switched:bool = True # switched shared representations (SSR)
     estimator:str = 'jsd' # MI bound of both stages: a name in `BOUNDS`
     # product-of-marginals samples per map: 'one' (the batch rolled by one) or 'all' other elements
@@ -92,8 +99,8 @@ PRESETS['long'] = {**PRESETS['quick'], 'shared_iters': 6000, 'exclusive_iters': 
 # quick's schedule, networks half as wide: 3D Shapes (64x64) studies on CPUs
 PRESETS['cpu'] = {**PRESETS['quick'], 'width': 16, 'stat_hidden': 128}
 # read by stage 2 alone: changing them keeps stage 1
-STAGE2_FIELDS = ('e_dim', 'exclusive_iters', 'alpha_ex', 'beta_ex', 'lambda_adv', 'independence', 'lr_disc',
-                 'disc_steps')
+STAGE2_FIELDS = ('e_dim', 'exclusive_iters', 'alpha_ex', 'beta_ex', 'lambda_adv', 'e_rate', 'independence',
+                 'lr_disc', 'disc_steps')
 
 # %% ../nbs/08_runs.ipynb #8505d833
 FIELD_TYPES = typing.get_type_hints(TrainConfig) # field -> int, float, bool, str or dict
@@ -101,7 +108,8 @@ CONFIG_BOUNDS = {'batch_size': ('>=', 2), # field -> (comparison, bound) its val
                  **dict.fromkeys(('shared_iters', 'exclusive_iters', 'iters_per_epoch', 'valid_batches', 'width',
                                   's_dim', 'e_dim', 'stat_hidden', 'lr', 'lr_disc', 'disc_steps',
                                   'temperature'), ('>', 0)),
-                 **dict.fromkeys(('alpha', 'beta', 'gamma', 'alpha_ex', 'beta_ex', 'lambda_adv'), ('>=', 0))}
+                 **dict.fromkeys(('alpha', 'beta', 'gamma', 'alpha_ex', 'beta_ex', 'lambda_adv', 's_rate',
+                                  's_sparsity', 'e_rate'), ('>=', 0))}
 # field -> its valid names
 CONFIG_CHOICES = {'dataset': DATASETS, 'estimator': BOUNDS, 'negatives': NEGATIVES, 'alignment': ALIGNMENTS,
                   'independence': INDEPENDENCE}
@@ -188,7 +196,7 @@ def stage_cb(learn)->StageCallback:
 
 HISTORY_COLUMNS = ('stage', 'epoch', 'iteration', 'train_loss', 'valid_loss',
                    # every term of every stage, once
-                   *dict.fromkeys([*(t for t in SHARED_TERMS + (ALIGN_TERM,) + EXCLUSIVE_TERMS if t != 'loss'),
+                   *dict.fromkeys([*(t for t in SHARED_TERMS + OPTIONAL_TERMS + EXCLUSIVE_TERMS if t != 'loss'),
                                    *(f'{name}_{v}' for term in INDEPENDENCE.values() for name in term.logs
                                      for v in 'xy')]),
                    'iters_per_s', 'seconds')
@@ -206,7 +214,7 @@ class HistoryLogger(Callback):
                'iters_per_s': round(stage_cb(self.learn).iters_per_second, 2),
                'seconds': round(time.time() - self.learn.fit_start, 1)}
         new = not self.path.exists()
-        with self.path.open('a', newline='') as f:
+        with writing(self.path), self.path.open('a', newline='') as f:
             w = csv.DictWriter(f, fieldnames=HISTORY_COLUMNS)
             if new: w.writeheader()
             w.writerow(row)
@@ -232,18 +240,40 @@ def rng_states(loader:PairLoader)->dict:
     if torch.cuda.is_available(): states['cuda'] = torch.cuda.get_rng_state_all()
     return states
 
-def set_rng_states(states:dict, loader:PairLoader):
-    "Restore the random states saved by `rng_states`."
+def set_rng_states(states:dict, loader:PairLoader|None=None):
+    "Restore the random states saved by `rng_states` (the loader's too, given `loader`)."
     random.setstate(states['python']); np.random.set_state(states['numpy']); torch.set_rng_state(states['torch'])
-    loader.generator.set_state(states['loader'])
+    if loader is not None: loader.generator.set_state(states['loader'])
     if 'cuda' in states and torch.cuda.is_available(): torch.cuda.set_rng_state_all(states['cuda'])
+
+# %% ../nbs/08_runs.ipynb #8610e70d
+class DiskFull(OSError):
+    "A write that failed for lack of space: one line naming the file and the space left on its disk."
+    def __init__(self, path):
+        path = Path(path)
+        self.line = (f'no space left on the disk of {path} ({shutil.disk_usage(path.parent).free / 2**20:.1f} MiB '
+                     'free): free some space and resume the run (--resume)')
+        super().__init__(self.line)
+    def __str__(self): return self.line  # fastai rewrites the arguments of an error raised in a callback, not this
+
+@contextmanager
+def writing(path):
+    "Write `path` in the block: a write that fails for lack of space (ENOSPC) becomes one `DiskFull` naming it."
+    try: yield
+    except OSError as e:
+        if e.errno != errno.ENOSPC: raise
+        raise DiskFull(path) from e
 
 # %% ../nbs/08_runs.ipynb #5ab3c17d
 def atomic_save(obj, path):
-    "`torch.save` to a temporary file, then rename: the file at `path` is always complete."
+    "`torch.save` to a temporary file, synced, then renamed: the file at `path` is always whole; no temporary is left."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + '.tmp')
-    torch.save(obj, tmp); os.replace(tmp, path)
+    try:
+        with writing(path), tmp.open('wb') as f:
+            torch.save(obj, f); f.flush(); os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally: tmp.unlink(missing_ok=True)
 
 def load_weights(path, device=None,
                  hint:str='resume the run (--resume): the stage is trained again from its last checkpoint',
@@ -259,56 +289,117 @@ KEEP_CHECKPOINTS = 2
 CHECKPOINT_KEYS = ('model', 'opt', 'independence_opt', 'epochs', 'history', 'rng')
 
 def checkpoint_paths(folder, stage:str)->list:
-    "The checkpoints of `stage` in `folder`, the newest first."
-    epochs = {int(m[1]): p for p in Path(folder).glob(f'{stage}_epoch*.pth')
-              if (m := re.fullmatch(rf'{stage}_epoch(\d+)\.pth', p.name))}
-    return [epochs[e] for e in sorted(epochs, reverse=True)]
+    "The checkpoints of `stage` in `folder`, newest first (`<stage>_epoch<n>[_step<k>].pth`: k iterations after n)."
+    found = {(int(m[1]), int(m[2] or 0)): p for p in Path(folder).glob(f'{stage}_epoch*.pth')
+             if (m := re.fullmatch(rf'{stage}_epoch(\d+)(?:_step(\d+))?\.pth', p.name))}
+    return [found[k] for k in sorted(found, reverse=True)]
 
 class Checkpointer(Callback):
-    "Save all needed to continue the stage exactly at the end of every epoch, in `folder`, keeping the last `keep`."
+    "Save all needed to continue the stage exactly at the end of every epoch (or on `save`) in `folder`; keep `keep`."
     order = 70  # after the HistoryLogger
     def __init__(self, folder, stage:str,
                  keep:int=KEEP_CHECKPOINTS): self.folder, self.stage, self.keep = Path(folder), stage, keep
+    def before_train(self): self.epoch_start = self.dls.train.generator.get_state()  # where the epoch's batches begin
     def after_epoch(self):
-        if rank_distrib(): return
-        cb, epochs = stage_cb(self.learn), epochs_done(self.learn)
+        if not rank_distrib(): self.save()
+    def save(self, step:int=0):
+        "Checkpoint the stage `step` iterations into the epoch under way (0: at the end of the epoch)."
+        cb, smooth, epochs = stage_cb(self.learn), self.recorder.smooth_loss, epochs_done(self.learn) - bool(step)
+        rng = {**rng_states(self.dls.train), **({'loader': self.epoch_start} if step else {})}
         atomic_save(dict(model=unwrap(self.model).state_dict(), opt=self.opt.state_dict(),
                          independence_opt=getattr(cb, 'independence_opt', None) and cb.independence_opt.state_dict(),
-                         epochs=epochs, history=cb.history, rng=rng_states(self.dls.train)),
-                    self.folder/f'{self.stage}_epoch{epochs}.pth')
+                         epochs=epochs, history=cb.history, rng=rng, smooth_loss=(smooth.val, smooth.count),
+                         step=step, epoch_terms=cb._epoch_terms,
+                         epoch_seconds=time.perf_counter() - cb._start if step else 0.),
+                    self.folder/f"{self.stage}_epoch{epochs}{f'_step{step}' if step else ''}.pth")
         for old in checkpoint_paths(self.folder, self.stage)[self.keep:]: old.unlink()
 
 # %% ../nbs/08_runs.ipynb #43baa61f
 CHECKPOINT_HINT = 'resume the run (--resume): it goes on from the checkpoint before it'
+CHECKPOINT_DEFAULTS = dict(step=0, epoch_terms=[], epoch_seconds=0., smooth_loss=None) # keys older checkpoints lack
 
 def read_checkpoint(path, device=None)->dict:
-    "A checkpoint written by `Checkpointer`, on `device`; a `DataFileError` if it cannot be read."
+    "A checkpoint written by `Checkpointer`, on `device`, older ones completed; a `DataFileError` if it cannot be read."
     ck = load_weights(path, device, CHECKPOINT_HINT, weights_only=False)
     if not (isinstance(ck, dict) and set(CHECKPOINT_KEYS) <= set(ck)):
         raise DataFileError(path, 'not a checkpoint of a stage', CHECKPOINT_HINT)
-    return ck
+    return {**CHECKPOINT_DEFAULTS, **ck}
 
-def restore(learn, folder, history_csv, stage:str)->int:
-    "Load `stage`'s newest readable checkpoint in `folder` into `learn`, drop later history; its epochs done (0: none)."
-    ck, damaged = None, []
+def restore(learn, folder, history_csv, stage:str,
+            damaged:list|None=None, # `DataFileError`s of the stage's files found damaged before (its final weights)
+           )->dict|None:
+    "Load `stage`'s newest readable checkpoint in `folder` into `learn`, drop later history; the checkpoint (or None)."
+    ck, damaged = None, list(damaged or [])
     for path in checkpoint_paths(folder, stage):
         try: ck = read_checkpoint(path, learn.dls.device); break
         except DataFileError as e: damaged.append(e)
     problems = '; '.join(f'{e.path} cannot be read ({e.problem})' for e in damaged)
     if damaged and ck is None: raise ValueError(f'no checkpoint of stage {stage} can be read: {problems}; delete them '
                                                 'to train the stage from its start')
-    if damaged: print(f"warning: {problems}; resuming from {path.name} (epoch {ck['epochs']})", file=sys.stderr,
-                      flush=True)
+    if damaged: print(f"warning: {problems}; resuming from {path.name} (iteration "
+                      f"{ck['epochs'] * len(learn.dls.train) + ck['step']})", file=sys.stderr, flush=True)
     learn.epoch_offset = ck['epochs'] if ck else 0
     truncate_history(history_csv, stage, learn.epoch_offset)
-    if ck is None: return 0
+    if ck is None: return None
     learn.model.load_state_dict(ck['model'])
     learn.create_opt(); learn.opt.load_state_dict(ck['opt'])
     cb = stage_cb(learn)
     if ck['independence_opt'] is not None: cb.independence_opt.load_state_dict(ck['independence_opt'])
     cb.history = ck['history']
     set_rng_states(ck['rng'], learn.dls.train)
-    return ck['epochs']
+    return ck
+
+# %% ../nbs/08_runs.ipynb #f60aa383
+class ContinueEpoch(Callback):
+    "Continue the epoch of the checkpoint `ck`: its state put back, its first `step` batches drawn again, untrained."
+    order = StageCallback.order + 1  # after the Recorder's and the stage callback's own `before_train`
+    def __init__(self, ck:dict): self.ck = ck
+    def before_epoch(self):  # the fit's first epoch is the checkpoint's; fastai gets `all_batches` before_train
+        if self.epoch == 0 and self.ck['step']: self.learn.all_batches = self.rest_of_epoch
+    def before_train(self):
+        if self.epoch: return
+        cb, ck, smooth = stage_cb(self.learn), self.ck, self.recorder.smooth_loss
+        if ck['smooth_loss']: smooth.val, smooth.count = ck['smooth_loss']
+        cb._epoch_terms, cb._start = list(ck['epoch_terms']), cb._start - ck['epoch_seconds']
+    def rest_of_epoch(self):
+        "fastai's `all_batches`, once: the epoch's first `step` batches drawn, not trained; the others trained."
+        del self.learn.all_batches  # fastai's own from here on (validation, the next epochs)
+        self.learn.n_iter, batches = len(self.dl), enumerate(self.dl)
+        for _ in range(self.ck['step']): next(batches)
+        set_rng_states(self.ck['rng'])  # Python's, NumPy's and torch's, as at the checkpoint
+        for i, b in batches: self.learn.one_batch(i, b)
+
+# %% ../nbs/08_runs.ipynb #af49c4fb
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+class StopOnSignal(Callback):
+    "Once a signal is in `received`, stop the fit at the end of the iteration, with a checkpoint of it."
+    order = Checkpointer.order + 1  # after the epoch's own checkpoint
+    def __init__(self, stage:str): self.stage, self.received = stage, []
+    def after_batch(self):
+        # at the epoch's last iteration: its end, after validation
+        if not (self.received and self.training and self.iter + 1 < self.n_iter): return
+        self.checkpointer.save(self.iter + 1)
+        self.stop(run_iteration(self.learn, self.iter + 1))
+    def after_epoch(self):
+        if self.received: self.stop(run_iteration(self.learn, len(self.dls.train)))
+    def stop(self, iteration:int):
+        "Say where the stage stopped; exit with the status of the first signal (128 + its number)."
+        print(f'interrupted at iteration {iteration} of stage {self.stage}; `--resume` continues from here',
+              file=sys.stderr, flush=True)
+        raise SystemExit(128 + self.received[0])
+
+@contextmanager
+def stopping_on_signals(learn, stage:str):
+    "Fit `learn` in the block with SIGTERM and SIGINT noted, for `StopOnSignal` to stop at the end of an iteration."
+    cb, main = StopOnSignal(stage), threading.current_thread() is threading.main_thread()
+    handlers = {s: signal.signal(s, lambda n, _: cb.received.append(n)) for s in STOP_SIGNALS} if main else {}
+    try:
+        with learn.added_cbs(cb): yield
+        # a signal after the last epoch's checkpoint: the stage stopped at its end
+        if cb.received: cb.stop((getattr(learn, 'epoch_offset', 0) + learn.n_epoch) * len(learn.dls.train))
+    finally:
+        for s, h in handlers.items(): signal.signal(s, h)
 
 # %% ../nbs/08_runs.ipynb #772eb6f5
 class Snapshots(Callback):
@@ -343,18 +434,25 @@ def distributed_kwargs()->dict:
 
 # %% ../nbs/08_runs.ipynb #532ce511
 def run_stage(learn, stage:str, n_epochs:int, out:Path, resume:bool=False, distributed:bool=False):
-    "Fit `learn` for the stage's remaining epochs with history and checkpoints in `out`; save the final weights."
-    out = Path(out)
+    "Fit `learn`'s stage's remaining epochs in `out` (history, checkpoints) and save its final weights; or load them."
+    out, damaged = Path(out), []  # damaged: the final weights, if they are there but cannot be read
+    if (out/f'{stage}.pth').exists():
+        try:
+            learn.model.load_state_dict(load_weights(out/f'{stage}.pth', learn.dls.device))
+            return learn
+        except DataFileError as e: damaged.append(e)
     learn.add_cbs([HistoryLogger(out/'history.csv', stage), Checkpointer(out/'checkpoints', stage)])
-    done = restore(learn, out/'checkpoints', out/'history.csv', stage) if resume else 0
+    ck = restore(learn, out/'checkpoints', out/'history.csv', stage, damaged) if resume or damaged else None
+    cbs, n = ([ContinueEpoch(ck)], n_epochs - ck['epochs']) if ck else ([], n_epochs)
     learn.fit_start = time.time()
     if distributed:
         distributed_pair_loaders()
-        with learn.distrib_ctx(**distributed_kwargs()): learn.fit(n_epochs - done)
-    else: learn.fit(n_epochs - done)
+        with learn.distrib_ctx(**distributed_kwargs()): learn.fit(n, cbs=cbs)
+    else:
+        with stopping_on_signals(learn, stage): learn.fit(n, cbs=cbs)
     if rank_distrib() == 0:
-        cb = stage_cb(learn)
-        with (out/f'{stage}_terms.csv').open('w') as f:
+        cb, terms = stage_cb(learn), out/f'{stage}_terms.csv'
+        with writing(terms), terms.open('w') as f:
             f.write(','.join(['iteration', *cb.terms]) + '\n')
             f.writelines(','.join([str(i + 1), *(f'{v:.6g}' for v in row)]) + '\n' for i, row in enumerate(cb.history))
         atomic_save(unwrap(learn.model).state_dict(), out/f'{stage}.pth')
@@ -400,9 +498,7 @@ def train(cfg:TrainConfig, out, stage:str='both', resume:bool=False, device=None
     learners, shared = {}, SharedMI.from_config(cfg, image_shape)
     def fit(learn, name, iters):
         show_progress(learn, name, progress)
-        if (out/f'{name}.pth').exists(): learn.model.load_state_dict(load_weights(out/f'{name}.pth', device))
-        else: run_stage(learn, name, iters // cfg.iters_per_epoch, out, resume, distributed)
-        learners[name] = learn
+        learners[name] = run_stage(learn, name, iters // cfg.iters_per_epoch, out, resume, distributed)
     if stage in ('shared', 'both'): fit(shared_learner(dls(), shared, cfg.lr, cbs=cbs), 'shared', cfg.shared_iters)
     else: shared.load_state_dict(load_weights(trained_stage1(out/'shared.pth'), device))
     if stage in ('exclusive', 'both'):

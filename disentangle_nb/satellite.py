@@ -6,7 +6,7 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/satellite.html.md"""
 
 # %% ../nbs/12_satellite.ipynb #db631921
 from __future__ import annotations
-import json, time
+import time
 from dataclasses import replace
 from pathlib import Path
 import numpy as np
@@ -213,9 +213,8 @@ def pixel_mi_results(runs:list, split:str='test', t1:int=0, t2:int=4, n_queries:
     for key, (a, b) in (('auc', (t1, t2)), ('auc_same_date', (t1, t1))):
         res[key], res[f'{key}_learned_minus'] = summarise_aucs([region_aucs(r, split, a, b, queries) for r in runs],
                                                                n_boot)
-    res.update(seconds_evaluation=round(time.time() - start, 1), code=code_version())
-    if out is not None: Path(out).write_text(json.dumps(res, indent=1))
-    return res
+    res.update(seconds_evaluation=round(time.time() - start, 1))
+    return res if out is None else write_results(res, out)
 
 # %% ../nbs/12_satellite.ipynb #4023630d
 def lulc_image(ax, labels:torch.Tensor|None, title:str='land cover'):

@@ -24,11 +24,12 @@ from .networks import *
 from .data import PairLoader, PairDataset, PairBatch, FactorSpec
 
 # %% auto #0
-__all__ = ['SHARED_TERMS', 'NEGATIVES', 'MI_TERMS', 'ALIGN_TERM', 'ALIGNMENT_TERMS', 'ALIGNMENTS', 'roll_perm', 'all_rolls',
-           'mi_terms', 'mi_bounds', 'weighted_mi', 'standardised', 'l1_alignment', 'standardised_l1_alignment',
-           'infonce_alignment', 'alignment_loss', 'SharedMI', 'TermMetric', 'term_loss', 'NonFiniteTerm', 'epochs_done',
-           'run_iteration', 'StageCallback', 'SharedMICallback', 'stage_dls', 'shared_learner', 'paper_adam',
-           'BarPairs', 'bar_pairs']
+__all__ = ['SHARED_TERMS', 'NEGATIVES', 'MI_TERMS', 'ALIGN_TERM', 'ALIGNMENT_TERMS', 'ALIGNMENTS', 'RATE_TERM', 'SPARSITY_TERM',
+           'OPTIONAL_TERMS', 'roll_perm', 'all_rolls', 'mi_terms', 'mi_bounds', 'weighted_mi', 'standardised',
+           'l1_alignment', 'standardised_l1_alignment', 'infonce_alignment', 'alignment_loss', 'gaussian_sample',
+           'bottleneck', 'rate_term', 'group_sparsity', 'priced', 'SharedMI', 'TermMetric', 'term_loss',
+           'NonFiniteTerm', 'epochs_done', 'run_iteration', 'StageCallback', 'SharedMICallback', 'stage_dls',
+           'shared_learner', 'paper_adam', 'BarPairs', 'bar_pairs']
 
 # %% ../nbs/04_shared_stage.ipynb #ba156b97
 SHARED_TERMS = ('loss', 'mi', 'global_x', 'global_y', 'local_x', 'local_y', 'l1')
@@ -89,6 +90,34 @@ def alignment_loss(alignment:str, # a name in `ALIGNMENTS`, checked where the mo
     return sum(l1 if t == 'l1' and l1 is not None
                else ALIGNMENT_TERMS[t](sx, sy, temperature) for t in ALIGNMENTS[alignment])
 
+# %% ../nbs/04_shared_stage.ipynb #626cf1b8
+def gaussian_sample(mu:torch.Tensor, generator:torch.Generator|None=None)->torch.Tensor:
+    "A draw of N(mu, I): `mu` plus unit Gaussian noise, through which the gradient reaches `mu` (reparameterised)."
+    return mu + torch.randn(mu.shape, generator=generator, device=mu.device, dtype=mu.dtype)
+
+def bottleneck(mu:torch.Tensor, rate:float, training:bool)->torch.Tensor:
+    "What a representation of mean `mu` passes on: a draw of N(mu, I) in training with a `rate` > 0, else `mu` itself."
+    return gaussian_sample(mu) if training and rate > 0 else mu
+
+def rate_term(mu:torch.Tensor)->torch.Tensor:
+    "KL(N(mu, I) || N(0, I)) = 0.5 ||mu||^2, averaged over the batch."
+    return 0.5 * mu.square().sum(1).mean()
+
+# %% ../nbs/04_shared_stage.ipynb #d4d8bd54
+RATE_TERM, SPARSITY_TERM = 'rate', 'sparsity' # the bottleneck's terms, present when their weights are > 0
+OPTIONAL_TERMS = (ALIGN_TERM, RATE_TERM, SPARSITY_TERM) # the terms of either stage that only some options add
+
+def group_sparsity(sx:torch.Tensor, sy:torch.Tensor)->torch.Tensor:
+    "The L2,1 norm of the means of both views: the sum over components of their root mean square over the batch."
+    both = torch.cat([sx, sy])
+    return torch.linalg.vector_norm(both, dim=0).sum() / len(both) ** 0.5
+
+def priced(terms:dict, name:str, weight:float, value):
+    "With a `weight` > 0: the term `value()` into `terms` as `name`, and `weight` times it into the loss."
+    if weight == 0: return
+    terms[name] = value()
+    terms['loss'] = terms['loss'] + weight * terms[name]
+
 # %% ../nbs/04_shared_stage.ipynb #5a512224
 class SharedMI(nn.Module):
     "Stage 1 networks (shared encoders, global and local statistics networks); `forward` returns each term of Eq. 5-7."
@@ -103,15 +132,17 @@ class SharedMI(nn.Module):
                  # the term weighted by gamma that pulls S_X to S_Y: a name in `ALIGNMENTS` ('l1': Eq. 6)
                  alignment:str='l1',
                  temperature:float=0.1, # of the InfoNCE alignment
+                 s_rate:float=0.0, # the bottleneck's price: > 0 trains on S ~ N(mu, I), rate 0.5 |mu|^2; 0: S = mu
+                 s_sparsity:float=0.0, # weight of the L2,1 norm of S's means: > 0 switches unused components off
                 ):
         super().__init__()
-        for k, v in dict(alpha=alpha, beta=beta, gamma=gamma).items():
+        for k, v in dict(alpha=alpha, beta=beta, gamma=gamma, s_rate=s_rate, s_sparsity=s_sparsity).items():
             if v < 0: raise ValueError(f'{k} must be >= 0, got {v}')
         if temperature <= 0: raise ValueError(f'temperature must be > 0, got {temperature}')
         check_choice(negatives, list(NEGATIVES), 'negatives'); check_choice(estimator, list(BOUNDS), 'estimator')
         check_choice(alignment, ALIGNMENTS, 'alignment')
         self.alpha, self.beta, self.gamma, self.switched, self.estimator = alpha, beta, gamma, switched, estimator
-        self.alignment, self.temperature = alignment, temperature
+        self.alignment, self.temperature, self.s_rate, self.s_sparsity = alignment, temperature, s_rate, s_sparsity
         self.negatives = NEGATIVES[negatives]
         self.encoders = view_pair(lambda: Encoder(in_ch, img_size, width, s_dim), share_weights)
         map_shape = self.encoders[0].map_shape
@@ -125,11 +156,12 @@ class SharedMI(nn.Module):
 @patch(as_prop=True)
 def terms(self:SharedMI)->tuple:
     "Names of the terms `forward` returns, the loss first."
-    return ('loss', 'mi', *mi_terms(self), 'l1', *((ALIGN_TERM,) if self.alignment != 'l1' else ()))
+    return ('loss', 'mi', *mi_terms(self), 'l1', *((ALIGN_TERM,) if self.alignment != 'l1' else ()),
+            *(t for t, weight in ((RATE_TERM, self.s_rate), (SPARSITY_TERM, self.s_sparsity)) if weight > 0))
 
 @patch
 def encode(self:SharedMI, x, y):
-    "Feature maps and shared representations: ((C(x), S_X), (C(y), S_Y))."
+    "Feature maps and shared representations (their means, if stochastic): ((C(x), S_X), (C(y), S_Y))."
     return self.encoders[0](x), self.encoders[1](y)
 
 # %% ../nbs/04_shared_stage.ipynb #b61bf51e
@@ -141,7 +173,8 @@ def scored_with(self:SharedMI, sx, sy)->tuple:
 # %% ../nbs/04_shared_stage.ipynb #6653e79d
 @patch
 def forward(self:SharedMI, x, y):
-    (cx, sx), (cy, sy) = self.encode(x, y)
+    (cx, mx), (cy, my) = self.encode(x, y)
+    sx, sy = (bottleneck(mu, self.s_rate, self.training) for mu in (mx, my))
     rx, ry = self.scored_with(sx, sy)
     perm = self.negatives(len(x), x.device)
     terms = {}
@@ -153,6 +186,8 @@ def forward(self:SharedMI, x, y):
     if self.alignment != 'l1': terms[ALIGN_TERM] = alignment_loss(self.alignment, sx, sy, self.temperature, terms['l1'])
     terms['mi'] = weighted_mi(terms, self.alpha, self.beta)
     terms['loss'] = -terms['mi'] + self.gamma * terms.get(ALIGN_TERM, terms['l1'])
+    priced(terms, RATE_TERM, self.s_rate, lambda: rate_term(mx) + rate_term(my))
+    priced(terms, SPARSITY_TERM, self.s_sparsity, lambda: group_sparsity(mx, my))
     return terms
 
 # %% ../nbs/04_shared_stage.ipynb #d3b3cfe0

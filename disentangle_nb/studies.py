@@ -6,24 +6,34 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/studies.html.md"""
 
 # %% ../nbs/09b_studies.ipynb #ab41332d
 from __future__ import annotations
-import fcntl, json, os, re, shutil, time, tomllib
+import fcntl, json, math, re, shutil, time, tomllib
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 import matplotlib.pyplot as plt
+from fastcore.basics import noop
 from .core import *
 from .probes import PROTOCOLS, STUDY_PROTOCOLS, mean_sd, mean_sd_text
 from .runs import STAGE2_FIELDS, resolve_config, train, run_config, load_run, read_history
 from .evaluation import evaluate_run
+from .metrics import METRICS
+from .demo import EVALUATIONS  # the registry, as the report fills it
+from .baselines import BASELINES, baseline_of, load_baseline, train_baseline
 
 # %% auto #0
-__all__ = ['VARIANT_CONFIG', 'STUDY_STAGES', 'SEED_SUFFIX', 'stage1_overrides', 'stage1_dir', 'variant_dir', 'trained_row',
-           'last_rows', 'seconds_per_iteration', 'seconds_at', 'final_terms', 'variant_row', 'atomic_write_text',
-           'locked_results', 'Target', 'Study', 'row_name', 'variant_of', 'study_rows', 'read_study', 'study_header',
-           'row_provenance', 'check_same_study', 'add_row', 'run_study', 'row_training_seconds', 'over_training_seeds',
-           'study_table', 'plot_study']
+__all__ = ['VARIANT_CONFIG', 'STUDY_STAGES', 'SEED_SUFFIX', 'STUDY_COLUMNS', 'row_method', 'stage1_overrides', 'stage1_dir',
+           'variant_dir', 'trained_row', 'last_rows', 'seconds_per_iteration', 'seconds_at', 'final_terms',
+           'variant_row', 'locked_results', 'Target', 'Study', 'row_name', 'variant_of', 'study_rows', 'read_study',
+           'study_header', 'row_provenance', 'check_same_study', 'add_row', 'run_study', 'row_training_seconds',
+           'whole_code', 'row_measures', 'over_training_seeds', 'study_ideal', 'study_columns', 'study_table',
+           'plot_study']
 
 # %% ../nbs/09b_studies.ipynb #f7cc977a
+def row_method(overrides:dict)->tuple:
+    "(the baseline a row names, or None for our two stages; the row's overrides of the configuration)."
+    changes = dict(overrides)
+    return changes.pop('baseline', None), changes
+
 def stage1_overrides(overrides:dict)->dict:
     "The overrides of a row that stage 1 reads: all but `STAGE2_FIELDS`."
     return {k: v for k, v in overrides.items() if k not in STAGE2_FIELDS}
@@ -46,6 +56,10 @@ def trained_row(name:str, overrides:dict, root, # the study's folder, <root>/<da
     "The run folder of one row, trained where it is not yet; stage 1 in `stage1_dir`, shared by stage-2 rows."
     root, common = Path(root), common or {}
     def config(changes): return resolve_config(dataset, preset, {**common, **changes})
+    method, overrides = row_method(overrides)
+    if method is not None:
+        train_baseline(method, config(overrides), variant_dir(root, name), progress=progress)
+        return variant_dir(root, name)
     first, base = stage1_overrides(overrides), stage1_dir(root, overrides)
     if not (base/'shared.pth').exists():
         train(config(first), base, 'shared', resume=(base/'checkpoints').exists(), progress=progress)
@@ -67,10 +81,10 @@ def seconds_per_iteration(run)->dict:
     "Training seconds per iteration of each stage of a run, from the last row of its history (validation included)."
     return {stage: float(r['seconds']) / int(r['iteration']) for stage, r in last_rows(run).items()}
 
-def seconds_at(run, iteration:int)->float:
-    "Training time of stage 1 up to `iteration`, from the run's history."
+def seconds_at(run, iteration:int, stage:str='shared')->float:
+    "Training time of `stage` up to `iteration`, from the run's history."
     return next(float(r['seconds']) for r in read_history(Path(run)/'history.csv')
-                if r['stage'] == 'shared' and int(r['iteration']) == iteration)
+                if r['stage'] == stage and int(r['iteration']) == iteration)
 
 def final_terms(run)->dict:
     "Each stage's terms at its last validation, from the run's history: {stage: {term: value}}, empty columns left out."
@@ -87,26 +101,27 @@ def variant_row(name:str, run, iteration:int|None=None, # a snapshot's iteration
                 protocols:dict|None=None, # name -> `ProbeProtocol`; default: `ours` and `paper`
                 seeds=(0, 1, 2), # probe seeds
                 exclusive:bool=False, # probe stage 2's E as well (the run's final weights of both stages)
+                evaluations=(), # names in `EVALUATIONS` (kept in results files) measured on the row too
                )->dict:
     "Probe accuracies of S_X, S_Y (and E_X, E_Y) of a variant's weights under each protocol, with what produced them."
     protocols = protocols or {p: PROTOCOLS[p] for p in ('ours', 'paper')}
-    cfg = run_config(run)
+    cfg, method = run_config(run), baseline_of(run)
     iteration = iteration or cfg.shared_iters
     weights = Path(run)/('shared.pth' if iteration == cfg.shared_iters else f'snapshots/shared_{iteration}.pth')
-    loaded = load_run(run, 'cpu', shared_weights=None if exclusive else weights)
+    loaded = (load_baseline(run, 'cpu') if method else
+              load_run(run, 'cpu', shared_weights=None if exclusive else weights))
     table = evaluate_run(run, protocols=protocols, seeds=seeds, loaded=loaded)
-    return dict(variant=name, run=Path(run).name, iterations=iteration, train_seconds=seconds_at(run, iteration),
-                hardware=hardware(), seconds_per_iteration=seconds_per_iteration(run), final_terms=final_terms(run),
+    split = method is None or BASELINES[method].split
+    return dict(variant=name, run=Path(run).name, baseline=method, iterations=iteration,
+                train_seconds=seconds_at(run, iteration, method or 'shared'), hardware=hardware(),
+                seconds_per_iteration=seconds_per_iteration(run), final_terms=final_terms(run),
                 config={k: getattr(cfg, k) for k in VARIANT_CONFIG}, accuracy={p: table.accuracy(p) for p in protocols},
-                distance_to_ideal={p: table.distance_to_ideal(p) for p in protocols}, ideal=table.ideal,
-                probe_seeds=len(seeds), data=table.data)
+                distance_to_ideal={p: table.distance_to_ideal(p) for p in protocols} if split else None,
+                ideal=table.ideal, probe_seeds=len(seeds), data=table.data,
+                **({'evaluations': {e: EVALUATIONS[e].measure(run, loaded, table, noop) for e in evaluations}}
+                   if evaluations else {}))
 
 # %% ../nbs/09b_studies.ipynb #4b3679ee
-def atomic_write_text(path, text:str):
-    "Write `text` to `path` through a temporary file renamed over it: readers see the old file or the new one."
-    path = Path(path); tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
-    tmp.write_text(text); os.replace(tmp, path)
-
 @contextmanager
 def locked_results(path, empty:dict):
     "The results file at `path` (or `empty`) under an exclusive lock; written back atomically if the block changed it."
@@ -162,6 +177,7 @@ class Study:
     seeds:tuple = () # training seeds; () trains each row once, at the preset's seed
     protocols:tuple = STUDY_PROTOCOLS
     probe_seeds:tuple = (0, 1)
+    evaluations:tuple = () # names in `EVALUATIONS` measured on every row beside the probes (e.g. 'dependence')
     common:dict = field(default_factory=dict) # overrides of every row (the command line's --set)
     about:dict = field(default_factory=dict) # what the results file says of the study (e.g. part, param), as written
     target:Target|None = None # what the study asks of each representation (read, not used, by the engine)
@@ -169,11 +185,17 @@ class Study:
     def __post_init__(self):
         check_choice(self.stage, STUDY_STAGES, 'stage')
         for p in self.protocols: check_choice(p, PROTOCOLS, 'protocol')
+        for e in self.evaluations:
+            if not EVALUATIONS[check_choice(e, EVALUATIONS, 'evaluation')].results:
+                raise ValueError(f'evaluation {e!r} keeps nothing in a results file: not one of a study')
         for name, overrides in self.rows.items():
             if 'seed' in overrides and self.seeds:
                 raise ValueError(f'row {name!r} sets a seed in a study with training seeds')
-            resolve_config(self.dataset, self.preset, {**self.common, **overrides})
-        for k in ('seeds', 'protocols', 'probe_seeds'): object.__setattr__(self, k, tuple(getattr(self, k)))
+            method, changes = row_method(overrides)
+            if method is not None: check_choice(method, BASELINES, f'baseline of row {name!r}')
+            resolve_config(self.dataset, self.preset, {**self.common, **changes})
+        for k in ('seeds', 'protocols', 'probe_seeds', 'evaluations'):
+            object.__setattr__(self, k, tuple(getattr(self, k)))
         object.__setattr__(self, 'results', Path(self.results))
         if isinstance(self.target, dict): object.__setattr__(self, 'target', Target(**self.target))
 
@@ -213,7 +235,8 @@ def study_header(study:Study)->dict:
     "What a study's results file says of the study, before its rows."
     return dict(dataset=study.dataset, preset=study.preset, stage=study.stage, **study.about,
                 training_seeds=list(study.seeds), common=study.common, protocols=list(study.protocols),
-                probe_seeds=len(study.probe_seeds), rows=[])
+                probe_seeds=len(study.probe_seeds),
+                **({'evaluations': list(study.evaluations)} if study.evaluations else {}), rows=[])
 
 def row_provenance(run, study:Study, seconds:float)->dict:
     "Where a row's numbers come from: code version, the whole configuration, seeds, data, hardware and wall time."
@@ -254,7 +277,7 @@ def run_study(study:Study, rows:list|None=None, seeds:list|None=None, # some row
             folder = Path(root)/f'{study.dataset}_{study.preset}'
             run = trained_row(name, overrides, folder, study.dataset, study.preset, study.stage, progress, study.common)
             row = variant_row(name, run, protocols={p: PROTOCOLS[p] for p in study.protocols}, seeds=study.probe_seeds,
-                              exclusive=study.stage == 'both')
+                              exclusive=study.stage == 'both', evaluations=study.evaluations)
         row.update(overrides=overrides, provenance=row_provenance(run, study, time.time() - start))
         with locked_results(path, study_header(study)) as held: add_row(held, row, order)
     results = json.loads(path.read_text())
@@ -266,50 +289,83 @@ def run_study(study:Study, rows:list|None=None, seeds:list|None=None, # some row
 # %% ../nbs/09b_studies.ipynb #4d7ffc75
 def row_training_seconds(row:dict)->float:
     "Seconds of training of a study row, every stage it ran: each stage's seconds per iteration times its iterations."
-    return sum(per_iteration * row['config'][f'{stage}_iters']
-               for stage, per_iteration in row['seconds_per_iteration'].items())
+    return sum(per_iteration * row['config']['exclusive_iters' if stage == 'exclusive' else 'shared_iters']
+               for stage, per_iteration in row['seconds_per_iteration'].items())  # a baseline: stage 1's iterations
+
+def whole_code(codes:dict, view:str)->dict:
+    "The metrics of a view's whole code among a row's `codes`: S and E together where it has both, else S alone."
+    return codes.get(f'SE_{view}', codes[f'S_{view}'])
+
+def row_measures(row:dict, protocol:str)->dict:
+    "The numbers of a row that `over_training_seeds` averages: {column group: {name: value or None}}."
+    measured = row.get('evaluations', {})
+    codes = measured.get('metrics', {}).get('codes')
+    return dict(distance_to_ideal=(row['distance_to_ideal'] or {}).get(protocol, {}),
+                dependence={v: d['test'] for v, d in measured.get('dependence', {}).get('views', {}).items()},
+                metrics={f'{m} {view}': whole_code(codes, view)[m] for view in 'XY' for m in METRICS} if codes else {})
 
 def over_training_seeds(results:dict, protocol:str='ours')->dict:
-    "{variant: accuracy {rep: {factor: mean_sd}}, distance_to_ideal {rep: mean_sd}, train_seconds mean_sd, seeds}."
+    ("{variant: accuracy {rep: {factor: mean_sd}}, distance_to_ideal, dependence and metrics {name: mean_sd}, "
+     "train_seconds mean_sd, seeds}.")
     groups = {}
     for r in results['rows']: groups.setdefault(variant_of(r['variant']), []).append(r)
     out = {}
     for name, rows in groups.items():
         def over(get): return mean_sd([get(r) for r in rows])
-        accs = rows[0]['accuracy'][protocol]
+        accs, measures = rows[0]['accuracy'][protocol], [row_measures(r, protocol) for r in rows]
         accuracy = accs if len(rows) == 1 else {
             rep: {f: over(lambda r: r['accuracy'][protocol][rep][f]['mean']) for f in fs} for rep, fs in accs.items()}
-        distance = {rep: over(lambda r: r['distance_to_ideal'][protocol][rep]) for rep in accs}
-        out[name] = dict(accuracy=accuracy, distance_to_ideal=distance, train_seconds=over(row_training_seconds),
+        def kept(values): return mean_sd(values) if None not in values else None
+        out[name] = {group: {k: kept([m[group][k] for m in measures]) for k in measures[0][group]}
+                     for group in measures[0]}
+        out[name].update(accuracy=accuracy, train_seconds=over(row_training_seconds),
                          seeds=[r['config'].get('seed') for r in rows])
     return out
 
 # %% ../nbs/09b_studies.ipynb #d5989c7c
-def study_table(results:dict, protocol:str='ours', reps:list|None=None)->str:
-    "A study as text, per variant, each factor's accuracy (%) from each of `reps` (default all), distances, seconds."
-    by, ideal = over_training_seeds(results, protocol), results['rows'][0]['ideal']
-    reps = reps or list(ideal)
-    heads = [f'{rep} {f}' for rep in reps for f in ideal[rep]] + [f'dist. {rep}' for rep in reps] + ['train s', 'seeds']
-    width = max(len(n) for n in by) + 2
-    lines = [f"{'variant':{width}}" + ''.join(f'{h:>{max(14, len(h) + 2)}}' for h in heads)]
-    for name, v in by.items():
-        cells = [mean_sd_text(v['accuracy'][rep][f], 100, 1) for rep in reps for f in ideal[rep]]
-        cells += [mean_sd_text(v['distance_to_ideal'][rep], 1, 2) for rep in reps]
-        cells.append(mean_sd_text(v['train_seconds'], 1, 0))
-        cells.append(','.join('-' if s is None else str(s) for s in v['seeds']))
-        lines.append(f'{name:{width}}' + ''.join(f'{c:>{max(14, len(h) + 2)}}' for c, h in zip(cells, heads)))
+STUDY_COLUMNS = ('accuracy', 'metrics') # what `study_table` shows beside distances: probe accuracies or metrics
+
+def study_ideal(results:dict)->dict:
+    "The ideal of every representation some row of a results file probed (a baseline's row may have S alone)."
+    return {rep: factors for r in results['rows'] for rep, factors in r['ideal'].items()}
+
+def study_columns(v:dict, ideal:dict, reps:list, columns:str)->dict:
+    "The measured cells of one variant of `over_training_seeds`: {heading: text}."
+    cells = {f'{rep} {f}': mean_sd_text(v['accuracy'].get(rep, {}).get(f), 100, 1)
+             for rep in reps for f in ideal[rep]} if columns == 'accuracy' else {}
+    cells |= {f'dist. {rep}': mean_sd_text(v['distance_to_ideal'].get(rep), 1, 2) for rep in reps}
+    if columns == 'accuracy':
+        cells |= {f'dependence {view}': mean_sd_text(d, 100, 1) for view, d in v['dependence'].items()}
+    else: cells |= {name: mean_sd_text(m, 1, 3) for name, m in v['metrics'].items()}
+    return cells
+
+def study_table(results:dict, protocol:str='ours', reps:list|None=None,
+                columns:str='accuracy', # or 'metrics': each metric of each view's whole code instead of accuracies
+               )->str:
+    "A study as text, per variant: accuracies (%) or metrics, distances of `reps` (default all), training seconds."
+    check_choice(columns, STUDY_COLUMNS, 'columns')
+    by, ideal = over_training_seeds(results, protocol), study_ideal(results)
+    rows = {name: study_columns(v, ideal, reps or list(ideal), columns) for name, v in by.items()}
+    heads = [*dict.fromkeys(h for cells in rows.values() for h in cells), 'train s', 'seeds']
+    for cells, v in zip(rows.values(), by.values()):
+        cells.update({'train s': mean_sd_text(v['train_seconds'], 1, 0),
+                      'seeds': ','.join('-' if s is None else str(s) for s in v['seeds'])})
+    width, cols = max(len(n) for n in by) + 2, [max(14, len(h) + 2) for h in heads]
+    lines = [f"{'variant':{width}}" + ''.join(f'{h:>{w}}' for h, w in zip(heads, cols))]
+    lines += [f'{name:{width}}' + ''.join(f"{cells.get(h, '-'):>{w}}" for h, w in zip(heads, cols))
+              for name, cells in rows.items()]
     return '\n'.join(lines)
 
 # %% ../nbs/09b_studies.ipynb #bf069bd5
 def plot_study(results:dict, protocol:str='ours', reps:list|None=None):
     "Bars of each factor's accuracy from each of `reps` (default all) per variant, mean ± sd, the ideal dotted."
-    by, ideal = over_training_seeds(results, protocol), results['rows'][0]['ideal']
+    by, ideal = over_training_seeds(results, protocol), study_ideal(results)
     reps, names = reps or list(ideal), list(by)
     fig, axs = plt.subplots(1, len(reps), figsize=(len(reps) * (1.5 + 0.6 * len(names)), 3.4), squeeze=False)
     for ax, rep in zip(axs[0], reps):
         factors = list(ideal[rep]); w = 0.8 / len(factors)
         for j, f in enumerate(factors):
-            acc = [by[n]['accuracy'][rep][f] for n in names]
+            acc = [by[n]['accuracy'].get(rep, {}).get(f, dict(mean=math.nan, sd=0)) for n in names]  # nan: not probed
             xs = [i + (j - (len(factors) - 1) / 2) * w for i in range(len(names))]
             ax.bar(xs, [a['mean'] for a in acc], w, yerr=[a['sd'] for a in acc], capsize=2, label=f, color=f'C{j}')
             ax.axhline(ideal[rep][f], ls=':', color=f'C{j}', lw=1.2)

@@ -47,8 +47,8 @@ CONFIG_CASES = {
     'not a bool': (['switched=maybe'], 'bars', "switched must be true or false; got 'maybe'"),
     'unknown choice': (['estimator=jds'], 'bars', "unknown estimator 'jds'; did you mean 'jsd'? valid: 'jsd', "),
     'typo in a key': (['gama=1'], 'bars', "unknown config key 'gama'; did you mean 'gamma'? valid: 'dataset', "),
-    'unknown key': (['learning_rate=1e-3'], 'bars',
-                    "unknown config key 'learning_rate'; valid: 'dataset', 'data_options', "),
+    'unknown key': (['momentum=0.9'], 'bars',
+                    "unknown config key 'momentum'; valid: 'dataset', 'data_options', "),
     'no value': (['lr'], 'bars', "expected key=value, got 'lr'"),
     'bad JSON': (['data_options={pairing'], 'cmnist',
                  "data_options must be a JSON object such as {\"pairing\": \"class\"}; got '{pairing'"),
@@ -218,7 +218,7 @@ def test_damaged_latest_checkpoint_resumes_from_the_previous(capsys, finished, k
     assert code == 0 and 'Traceback' not in err, err
     warning = [line for line in err.splitlines() if line.startswith('warning: ')]
     assert len(warning) == 1 and warning[0].startswith(f'warning: {latest} cannot be read (not a whole PyTorch file')
-    assert warning[0].endswith('; resuming from shared_epoch2.pth (epoch 2)')
+    assert warning[0].endswith('; resuming from shared_epoch2.pth (iteration 20)')
     a, b = load_weights(finished/'shared.pth'), load_weights(killed/'shared.pth')
     assert all((a[k] == b[k]).all() for k in a), 'the resumed run differs from the uninterrupted one'
     # epoch 3 once, after the truncation
@@ -249,13 +249,24 @@ def test_resume_a_run_folder_of_another_run(capsys, killed, change, message):
     assert_one_line(*cli(capsys, *train_args(killed, resume=True), *change), f'{killed} {message}')
     assert files(killed) == before
 
-def test_damaged_final_weights(capsys, finished, tmp_path):
+def test_damaged_final_weights_are_rebuilt(capsys, finished, tmp_path):
+    "Final weights cut short: rebuilt from the last checkpoint, with one warning line; nothing else changes."
     run = shutil.copytree(finished, tmp_path/'run')
     cut(run/'shared.pth')
+    code, err = cli(capsys, *train_args(run, resume=True), '--stage', 'shared')
+    assert code == 0 and err == (f"warning: {run/'shared.pth'} cannot be read (not a whole PyTorch file: cut short, or "
+                                 "another file); resuming from shared_epoch3.pth (iteration 30)\n"), err
+    assert files(run) == files(finished)
+
+def test_damaged_final_weights_and_checkpoints_stop(capsys, finished, tmp_path):
+    "Nothing usable left: one line naming every damaged file, and the run folder as it was."
+    run = shutil.copytree(finished, tmp_path/'run')
+    latest, previous = checkpoint_paths(run/'checkpoints', 'shared')
+    cut(run/'shared.pth'); cut(latest); junk(previous)
     before = files(run)
-    assert_one_line(*cli(capsys, *train_args(run, resume=True)),
-                    f"{run/'shared.pth'} cannot be read (not a whole PyTorch file",
-                    'delete it and resume the run (--resume)')
+    assert_one_line(*cli(capsys, *train_args(run, resume=True)), 'no checkpoint of stage shared can be read: ',
+                    f"{run/'shared.pth'} cannot be read (not a whole PyTorch file", f'{latest} cannot be read (',
+                    f'{previous} cannot be read (', 'delete them to train the stage from its start')
     assert files(run) == before
 
 # --- the console script, and --debug

@@ -29,11 +29,11 @@ def test_folder_trains_and_reports_without_probes(tmp_path, capsys):
     with evaluation_options(**SHORT_EVALUATIONS): main(['report', str(run)])
     text = (run/'report.md').read_text()
     sections = [l for l in text.splitlines() if l.startswith('## ')]
-    assert sections == ['## Probes', '## Post-hoc I(S;E)', '## Retrieval', '## Provenance']
+    assert sections == ['## Probes', '## Post-hoc I(S;E)', '## Dependence of S and E', '## Retrieval', '## Provenance']
     assert text.split('## Probes\n\n')[1].startswith('Skipped: folder has no factor labels')
     assert '![retrieval](retrieval.png)' in text and (run/'retrieval.png').stat().st_size > 1000
     results = json.loads((run/'probes.json').read_text())
-    assert 'accuracy' not in results and list(results['evaluations']) == ['independence']
+    assert 'accuracy' not in results and list(results['evaluations']) == ['independence', 'dependence']
     capsys.readouterr()
     with pytest.raises(SystemExit) as stop: main(['evaluate', str(run)])
     assert stop.value.code == 2 and 'error: folder has no factor labels' in capsys.readouterr().err

@@ -54,3 +54,18 @@ def test_damaged_results_file_is_one_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert stop.value.code == 2 and 'Traceback' not in err and err.count('\n') == 1, err
     assert 'is not a whole JSON file' in err and 'restore it (git checkout) or move it away' in err
+
+def test_baseline_row_and_evaluations(tmp_path):
+    "A study whose rows are our two stages and a baseline, with the dependence probe on each: one file, both rows."
+    from disentangle_nb.cli import main
+    f = tmp_path/'s.toml'
+    f.write_text(STUDY.replace('probe_seeds = [0]', 'probe_seeds = [0]\nevaluations = ["dependence"]')
+                 .replace('[rows.b]\nlambda_adv = 0.0', '[rows."vae (baseline)"]\nbaseline = "vae"'))
+    main(['study', str(f), '--root', str(tmp_path/'runs')])
+    results = json.loads((tmp_path/'results.json').read_text())
+    ours, vae = results['rows']
+    assert results['evaluations'] == ['dependence'] and (ours['baseline'], vae['baseline']) == (None, 'vae')
+    assert set(ours['evaluations']['dependence']['views']) == {'X', 'Y'}
+    assert vae['evaluations']['dependence'] == {} and vae['distance_to_ideal'] is None  # no E; the whole latent
+    assert set(vae['accuracy']['linear']) == {'S_X', 'S_Y'}
+    assert (tmp_path/'runs'/'bars_quick'/'vae_(baseline)'/'vae.pth').exists()
