@@ -13,7 +13,7 @@ from typing import Callable
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from .core import *
+from .core import check_choice, default_device
 from .estimators import dime
 from .networks import Encoder, conv_out, encoder_depth
 from .shared_stage import SharedMI, shared_learner

@@ -12,7 +12,7 @@ from pathlib import Path
 import matplotlib
 from . import __version__
 from .estimators import mi_staircase, plot_staircase, staircase_estimators, staircase_summary
-from .runs import PRESETS, DATASETS, STAGES, DiskFull, config_value, resolve_config, train, read_history
+from .runs import PRESETS, DATASETS, STAGES, DiskFull, resolve_config, train, read_history
 from .shared_stage import NonFiniteTerm
 from .performance import benchmark, hardware_name
 from .core import default_device, hardware, interactive, write_results
@@ -67,11 +67,11 @@ def add_staircase_command(commands):
 
 # %% ../nbs/90_cli.ipynb #e599f218
 def parse_overrides(pairs:list[str])->dict:
-    "`['lr=5e-4', 'switched=false', 'data_options={\"pairing\": \"class\"}']` as a dict, values typed and checked."
+    "`['lr=5e-4', 'switched=false']` as {'lr': '5e-4', ...}: text, typed and checked once, by `resolve_config`."
     split = [pair.partition('=') for pair in pairs or []]
     bad = [key for key, sep, _ in split if not sep]
     if bad: raise ValueError(f'expected key=value, got {bad[0]!r}')
-    return {key: config_value(key, value) for key, _, value in split}
+    return {key: value for key, _, value in split}
 
 # %% ../nbs/90_cli.ipynb #bb8707dd
 def stage_speeds(history)->dict:

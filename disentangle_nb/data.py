@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import matplotlib.pyplot as plt
-from .core import *
+from .core import DATA_ENV, check_choice, data_root, default_device, echo, reading, torch_threads
 
 # %% auto #0
 __all__ = ['REPRESENTATIONS', 'DATASETS', 'MNIST_HINT', 'MNIST_STEMS', 'COLORS', 'CMNIST_SPEC', 'FactorSpec', 'PairBatch',

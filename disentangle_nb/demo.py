@@ -10,7 +10,7 @@ import json, shutil, time
 from dataclasses import asdict
 from pathlib import Path
 import matplotlib.pyplot as plt
-from .core import *
+from .core import code_version, default_device, echo, hardware, phase, write_results
 from .runs import resolve_config, train, make_dataset, load_run, read_history
 from .probes import PROTOCOLS, PROBE_SEEDS, CAPACITY_CURVE, ProbeTable, plot_probe_capacity, mean_sd
 from .evaluation import (PAPER_TABLES, EVALUATIONS, Evaluation, ProbeCallback, evaluate_run,

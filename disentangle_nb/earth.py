@@ -16,8 +16,9 @@ import matplotlib.pyplot as plt
 import tifffile
 from fastcore.basics import patch
 from PIL import Image
-from .core import *
-from .data import *
+from .core import (DATA_ENV, DataFileError, check_choice, check_fraction, data_path, default_device,
+                                 load_numpy, reading)
+from .data import FactorSpec, PairBatch, PairDataset
 
 # %% auto #0
 __all__ = ['S2_BANDS', 'BAND_SETS', 'S2_HINT', 'REFERENCE_TIMESTAMPS', 'REFERENCE_DATES', 'LULC_CLASSES', 'LOCATION_CELL',

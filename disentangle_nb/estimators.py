@@ -16,7 +16,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import matplotlib.pyplot as plt
 from fastprogress.fastprogress import progress_bar
-from .core import *
+from .core import check_choice, check_pair, derangement, set_seed
 
 # %% auto #0
 __all__ = ['BOUNDS', 'STAIRCASE_BOUNDS', 'gaussian_rho', 'gaussian_pair', 'check_scores', 'check_square', 'logmeanexp',

@@ -19,7 +19,7 @@ with warnings.catch_warnings():  # fastai.layers applies torch.jit.script on imp
     warnings.filterwarnings('ignore', r'`torch\.jit\.script` is deprecated', FutureWarning)
     from fastai.callback.core import Callback
 from fastai.torch_core import rank_distrib
-from .core import *
+from .core import echo, hardware, phase, torch_threads, unwrap, write_results
 from .data import FactorSpec, PairDataset, REPRESENTATIONS
 from .shared_stage import run_iteration
 from .exclusive_stage import ExclusiveMI

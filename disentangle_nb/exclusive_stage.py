@@ -18,9 +18,10 @@ from fastai.torch_core import num_distrib
 from fastcore.basics import patch
 from .core import check_choice, config_kwargs
 from .estimators import BOUNDS, CLUB, hsic, distance_correlation
-from .networks import *
-from .shared_stage import *
-from .shared_stage import paper_adam
+from .networks import Discriminator, Encoder, GlobalStatNet, LocalStatNet, view_pair
+from .shared_stage import (NEGATIVES, RATE_TERM, SharedMI, StageCallback, TermMetric, bottleneck,
+                                         gaussian_sample, mi_bounds, mi_terms, paper_adam, priced, rate_term, roll_perm,
+                                         term_loss, weighted_mi)
 
 # %% auto #0
 __all__ = ['INDEPENDENCE', 'EXCLUSIVE_TERMS', 'GradReverse', 'grad_reverse', 'Adversary', 'frozen', 'ClubPenalty', 'HSICPenalty',

@@ -13,8 +13,8 @@ import numpy as np
 import torch
 from PIL import Image, UnidentifiedImageError
 from fastcore.basics import patch
-from .core import *
-from .data import *
+from .core import DATA_ENV, check_choice, check_fraction, data_path, default_device, load_numpy, reading
+from .data import FactorSpec, GroupSampler, PairBatch, PairDataset
 
 # %% auto #0
 __all__ = ['FEMNIST_FILE', 'FEMNIST_CLASSES', 'FEMNIST_HINT', 'IAM_HINT', 'writer_split', 'SameWriterPairs', 'first_copies',

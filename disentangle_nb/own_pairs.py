@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import torch
 from PIL import Image, ImageDraw, ImageOps
-from .core import *
-from .data import *
+from .core import check_choice, check_fraction, default_device, reading
+from .data import FactorSpec, GroupSampler, PairBatch, PairDataset
 
 # %% auto #0
 __all__ = ['CHANNELS', 'IMAGE_FILES', 'as_images', 'scaled', 'split_items', 'view_labels', 'ArrayPairs', 'image_groups',

@@ -17,7 +17,7 @@ with warnings.catch_warnings():  # fastai.layers applies torch.jit.script on imp
     warnings.filterwarnings('ignore', r'`torch\.jit\.script` is deprecated', FutureWarning)
     from fastai.callback.core import Callback
 from fastcore.basics import noop
-from .core import *
+from .core import default_device, hardware, set_seed, write_results
 from .data import PairDataset
 from .shared_stage import SharedMI, shared_learner, stage_dls
 from .exclusive_stage import ExclusiveMI, exclusive_learner

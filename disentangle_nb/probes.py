@@ -14,7 +14,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 import matplotlib.pyplot as plt
 from fastcore.basics import patch, noop
-from .core import *
+from .core import echo, phase, torch_threads, unwrap
 from .data import FactorSpec, PairDataset, PairLoader, REPRESENTATIONS
 from .networks import Probe
 from .exclusive_stage import ExclusiveMI

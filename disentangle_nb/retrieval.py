@@ -10,7 +10,7 @@ import importlib.util, math
 import torch
 import torch.nn.functional as F
 import matplotlib.pyplot as plt
-from .core import *
+from .core import check_choice
 from .data import PairDataset, PairLoader, REPRESENTATIONS
 from .probes import extract_features
 

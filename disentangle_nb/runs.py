@@ -20,15 +20,17 @@ from fastai.callback.progress import ProgressCallback
 from fastcore.basics import noop
 from fastai.distributed import DistributedTrainer
 from fastai.torch_core import rank_distrib
-from .core import *
+from .core import (DataFileError, Heartbeat, check_choice, default_device, echo, interactive, reading,
+                                 set_seed, unwrap)
 from .estimators import BOUNDS
 from .data import DATASETS, DatasetEntry, PairLoader, ColoredMNIST, have_data
 from .shapes3d import Shapes3D
 from .handwriting import SameWriterFEMNIST
 from .earth import Sentinel2Pairs
 from .own_pairs import ImageFolderPairs
-from .shared_stage import *
-from .exclusive_stage import *
+from .shared_stage import (ALIGNMENTS, NEGATIVES, OPTIONAL_TERMS, SHARED_TERMS, SharedMI, StageCallback,
+                                         bar_pairs, epochs_done, run_iteration, shared_learner, stage_dls)
+from .exclusive_stage import EXCLUSIVE_TERMS, INDEPENDENCE, ExclusiveMI, exclusive_learner
 
 # %% auto #0
 __all__ = ['PRESETS', 'STAGE2_FIELDS', 'FIELD_TYPES', 'CONFIG_BOUNDS', 'CONFIG_CHOICES', 'TYPE_WORDS', 'COMPARE',

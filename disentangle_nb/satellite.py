@@ -16,7 +16,7 @@ import matplotlib.pyplot as plt
 from scipy.stats import beta as beta_dist
 from sklearn.metrics import roc_auc_score
 from fastcore.basics import noop
-from .core import *
+from .core import hardware, set_seed, write_results
 from .data import FactorSpec
 from .earth import LULC_CLASSES, Sentinel2Pairs, eurosat, gather_crops
 from .shared_stage import SharedMI

@@ -15,8 +15,8 @@ import torch.nn.functional as F
 import h5py
 from fastcore.basics import patch
 import matplotlib.pyplot as plt
-from .core import *
-from .data import *
+from .core import check_choice, data_path, data_root, default_device, reading
+from .data import FactorSpec, GroupSampler, PairBatch, PairDataset
 
 # %% auto #0
 __all__ = ['HUE_FACTORS', 'OBJECT_FACTORS', 'SHAPES3D_VALUES', 'SHAPES3D_FACTORS', 'SHAPE_NAMES', 'N_VALUES', 'SHAPES3D_FILE',

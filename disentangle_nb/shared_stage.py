@@ -18,9 +18,9 @@ from fastai.callback.core import Callback
 from fastai.callback.progress import ProgressCallback  # noqa: F401
 from fastcore.basics import patch
 from fastai.data.core import DataLoaders
-from .core import *
+from .core import check_choice, config_kwargs, default_device
 from .estimators import BOUNDS, make_bound
-from .networks import *
+from .networks import Encoder, GlobalStatNet, LocalStatNet, view_pair
 from .data import PairLoader, PairDataset, PairBatch, FactorSpec
 
 # %% auto #0

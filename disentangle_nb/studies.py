@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 import matplotlib.pyplot as plt
 from fastcore.basics import noop
-from .core import *
+from .core import atomic_write_text, check_choice, check_fraction, code_version, echo, hardware, phase
 from .probes import PROTOCOLS, STUDY_PROTOCOLS, mean_sd, mean_sd_text
 from .runs import STAGE2_FIELDS, resolve_config, train, run_config, load_run, read_history
 from .evaluation import evaluate_run
