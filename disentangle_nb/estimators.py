@@ -300,7 +300,7 @@ def centred_dcor(a:torch.Tensor, b:torch.Tensor)->torch.Tensor:
     return (a * b).sum() / ((a * a).sum() * (b * b).sum()).sqrt().clamp_min(1e-30)
 
 def distance_correlation(x:torch.Tensor, y:torch.Tensor)->torch.Tensor:
-    "Bias-corrected squared distance correlation (Székely & Rizzo 2014): ~0 under independence, 1 for similar geometry."
+    "Bias-corrected squared distance correlation (Székely & Rizzo 2014): ~0 if independent, 1 for similar geometry."
     check_pair(x, y)
     if len(x) < 4: raise ValueError(f'the bias-corrected distance correlation needs n >= 4 samples; got {len(x)}')
     return centred_dcor(u_centred(torch.cdist(x, x)), u_centred(torch.cdist(y, y)))

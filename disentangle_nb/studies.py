@@ -238,10 +238,12 @@ def study_header(study:Study)->dict:
                 probe_seeds=len(study.probe_seeds),
                 **({'evaluations': list(study.evaluations)} if study.evaluations else {}), rows=[])
 
-def row_provenance(run, study:Study, seconds:float)->dict:
+def row_provenance(run, study:Study, seconds:float,
+                   code:dict, # `code_version()` when the study started: the code the process runs
+                  )->dict:
     "Where a row's numbers come from: code version, the whole configuration, seeds, data, hardware and wall time."
     cfg = run_config(run)
-    return dict(code=code_version(), config=asdict(cfg), training_seed=cfg.seed, probe_seeds=list(study.probe_seeds),
+    return dict(code=code, config=asdict(cfg), training_seed=cfg.seed, probe_seeds=list(study.probe_seeds),
                 hardware=hardware(), wall_seconds=round(seconds, 1))
 
 def check_same_study(held:dict, study:Study, path):
@@ -265,7 +267,7 @@ def run_study(study:Study, rows:list|None=None, seeds:list|None=None, # some row
               plot=None, # plot(results, protocol) -> the figure saved beside the file; default `plot_study`
              )->dict:
     "Each row of `study` the results file lacks, trained, probed and added to the file; returns the file's content."
-    path, todo = study.results, study_rows(study, rows, seeds)
+    path, todo, code = study.results, study_rows(study, rows, seeds), code_version()  # the code loaded now
     order = list(study_rows(study))
     for name, overrides in todo.items():
         with locked_results(path, study_header(study)) as held:
@@ -278,7 +280,7 @@ def run_study(study:Study, rows:list|None=None, seeds:list|None=None, # some row
             run = trained_row(name, overrides, folder, study.dataset, study.preset, study.stage, progress, study.common)
             row = variant_row(name, run, protocols={p: PROTOCOLS[p] for p in study.protocols}, seeds=study.probe_seeds,
                               exclusive=study.stage == 'both', evaluations=study.evaluations)
-        row.update(overrides=overrides, provenance=row_provenance(run, study, time.time() - start))
+        row.update(overrides=overrides, provenance=row_provenance(run, study, time.time() - start, code))
         with locked_results(path, study_header(study)) as held: add_row(held, row, order)
     results = json.loads(path.read_text())
     (plot or plot_study)(results, study.protocols[-1]).savefig(path.with_suffix('.png'), dpi=130, bbox_inches='tight')
