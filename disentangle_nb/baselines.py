@@ -1,4 +1,4 @@
-"""The paper's Table 4 baseline (a convolutional VAE) and a DiME shared stage (matrix-entropy mutual information in place of the statistics networks), trained on the same pairs as our two stages; a study row names one with `baseline = "<name>"` and the study engine probes it like every other row.
+"""Baselines trained on the same pairs as our two stages: the paper's convolutional VAE and a DiME shared stage.
 
 Docs: https://disentangle-nb.github.io/disentangle_nb/baseline_methods.html.md"""
 

@@ -20,7 +20,7 @@ from .data import download_mnist
 from .evaluation import evaluate_run
 from .demo import demo, repeat, report
 from .satellite import pixel_map_figure
-from .studies import read_study, run_study
+from .studies import MadeBy, read_study, run_made, run_study
 
 # %% auto #0
 __all__ = ['DOWNLOADS', 'run_staircase', 'add_staircase_command', 'parse_overrides', 'stage_speeds', 'run_train',
@@ -216,6 +216,9 @@ def add_pixel_map_command(commands):
 def run_study_command(args)->dict:
     "Run the `study` command: the rows (default all) of a study file at its training seeds (default all)."
     study = read_study(args.file)
+    if isinstance(study, MadeBy):
+        if args.rows or args.seeds or args.out: raise ValueError(f'{args.file} names no rows: it makes one file')
+        return run_made(study)
     if args.out: study = replace(study, results=Path(args.out))
     return run_study(study, args.rows, args.seeds, args.root)
 

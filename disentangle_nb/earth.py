@@ -1,4 +1,4 @@
-"""The same place seen at two dates: pairs of crops of a real Sentinel-2 scene (13 bands over 5 dates, or NDVI over 68 dates with clouds skipped), split by location, built on the device; the same from a user's own series (an eo-learn EOPatch or per-date GeoTIFFs); and a reader for EuroSAT tiles with their train/valid/test split.
+"""The same place at two dates: Sentinel-2 crop pairs from the project's scene or a user's series, and EuroSAT.
 
 Docs: https://disentangle-nb.github.io/disentangle_nb/earth.html.md"""
 

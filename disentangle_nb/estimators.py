@@ -1,4 +1,4 @@
-"""Variational bounds, critics, CLUB, kernel and non-parametric dependence measures, each checked against Gaussians whose mutual information is known in closed form.
+"""Variational MI bounds, critics, CLUB and dependence measures, checked on Gaussians of known MI.
 
 Docs: https://disentangle-nb.github.io/disentangle_nb/estimators.html.md"""
 

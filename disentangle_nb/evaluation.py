@@ -1,4 +1,4 @@
-"""A trained run's probe table and its results file, the paper's numbers beside ours, probes during training and the disentanglement curve.
+"""A trained run's probe table and results file, the paper's numbers beside ours, and probes during training.
 
 Docs: https://disentangle-nb.github.io/disentangle_nb/evaluation.html.md"""
 

@@ -1,4 +1,4 @@
-"""With the shared encoders frozen, maximise the information $(S, E)$ keep about each image while an adversary removes from $E$ what $S$ already holds (Eq. 8-10).
+"""Stage 2: with S frozen, keep what (S, E) know of each image while a term pushes E's content off S (Eq. 8-10).
 
 Docs: https://disentangle-nb.github.io/disentangle_nb/exclusive_stage.html.md"""
 

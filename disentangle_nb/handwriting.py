@@ -1,4 +1,4 @@
-"""Pairs of two handwritten images by the same writer: the writer is shared, the character or word is exclusive. Real FEMNIST characters, and IAM words read from the official layout.
+"""Pairs of handwritten images by the same writer (FEMNIST characters, IAM words): the writer is shared.
 
 Docs: https://disentangle-nb.github.io/disentangle_nb/handwriting.html.md"""
 

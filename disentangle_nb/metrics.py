@@ -1,4 +1,4 @@
-"""DCI, MIG, SAP and InfoMEC on the representations of a run, a factor-by-representation leakage matrix, and a post-hoc estimate of I(S;E): checked on synthetic codes with a known answer, and registered as evaluations of every report.
+"""DCI, MIG, SAP and InfoMEC, a leakage matrix and a post-hoc I(S;E), checked on codes with a known answer.
 
 Docs: https://disentangle-nb.github.io/disentangle_nb/metrics.html.md"""
 

@@ -1,4 +1,4 @@
-"""The encoder, the global and local statistics networks, the discriminator and the probe classifier of the paper's Tables I to V.
+"""The encoder, the global and local statistics networks, the discriminator and the probe of the paper's tables.
 
 Docs: https://disentangle-nb.github.io/disentangle_nb/networks.html.md"""
 

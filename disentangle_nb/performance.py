@@ -1,4 +1,4 @@
-"""A benchmark of the project's training step against a plain PyTorch reference loop: iterations per second, peak memory, the share of data preparation, FLOPs, and growth with batch size.
+"""A benchmark of the training step against a plain PyTorch loop: speed, memory, data share and FLOPs.
 
 Docs: https://disentangle-nb.github.io/disentangle_nb/performance.html.md"""
 

@@ -1,4 +1,4 @@
-"""What a representation can and cannot predict: features of held-out pairs, and classifier probes per factor against the paper's ideal.
+"""What a representation can and cannot predict: features of held-out pairs and classifier probes per factor.
 
 Docs: https://disentangle-nb.github.io/disentangle_nb/probes.html.md"""
 

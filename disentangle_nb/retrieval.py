@@ -1,4 +1,4 @@
-"""Nearest neighbours in S and in E, kNN classification per factor (the paper's Table 5), recombination by retrieval, figures like the paper's Figure 4 and a small explorer.
+"""Nearest neighbours in S and in E, kNN accuracy per factor (the paper's Table 5), recombination by retrieval.
 
 Docs: https://disentangle-nb.github.io/disentangle_nb/retrieval.html.md"""
 

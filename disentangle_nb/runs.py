@@ -1,4 +1,4 @@
-"""Presets as plain data, run folders, checkpoints with exact resume, multi-GPU through fastai's `distrib_ctx`, and the function behind `disentangle-nb train`.
+"""Presets as data, run folders, checkpoints with exact resume, multi-GPU, and `disentangle-nb train`.
 
 Docs: https://disentangle-nb.github.io/disentangle_nb/runs.html.md"""
 

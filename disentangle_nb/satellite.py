@@ -1,4 +1,4 @@
-"""The paper's Figure 6 measured: the Eq. 5 cross-MI score between the patch at a query pixel and the patch at every pixel of a real Sentinel-2 scene, scored against the land-cover map by ROC AUC, beside three baselines.
+"""The paper's Figure 6 measured: Eq. 5 cross-MI maps of a Sentinel-2 scene, scored against land cover.
 
 Docs: https://disentangle-nb.github.io/disentangle_nb/satellite.html.md"""
 
@@ -24,13 +24,13 @@ from .runs import TrainConfig, load_run, make_dataset, read_history, resolve_con
 from .probes import PROTOCOLS, STUDY_PROTOCOLS, extract_features, fit_probes, mean_sd, probe_table
 
 # %% auto #0
-__all__ = ['SATELLITE_OPTIONS', 'TRAINING_SEEDS', 'MAP_METHODS', 'METHOD_NAMES', 'centred_patches', 'encode_patches', 'eq5_score',
-           'pixel_mi_map', 'raw_distance_map', 'cosine_s_map', 'class_auc', 'bootstrap_ci', 'sample_queries',
-           'satellite_config', 'initial_model', 'region_of', 'score_maps', 'query_aucs', 'region_aucs',
-           'summarise_aucs', 'run_summary', 'pixel_mi_results', 'lulc_image', 'plot_pixel_maps', 'auc_lines',
-           'date_pair_lines', 'parse_pixel', 'date_index', 'pixel_map_figure', 'tile_patches', 'tile_features',
-           'binomial_ci', 'linear_probe_accuracy', 'accuracy_entry', 'eurosat_probe', 'scene_spec', 'scene_features',
-           'scene_probes', 'scene_probe_summary', 'scene_probe_lines']
+__all__ = ['SATELLITE_OPTIONS', 'MAP_METHODS', 'METHOD_NAMES', 'centred_patches', 'encode_patches', 'eq5_score', 'pixel_mi_map',
+           'raw_distance_map', 'cosine_s_map', 'class_auc', 'bootstrap_ci', 'sample_queries', 'satellite_config',
+           'initial_model', 'region_of', 'score_maps', 'query_aucs', 'region_aucs', 'summarise_aucs', 'run_summary',
+           'pixel_mi_results', 'lulc_image', 'plot_pixel_maps', 'auc_lines', 'date_pair_lines', 'parse_pixel',
+           'date_index', 'pixel_map_figure', 'tile_patches', 'tile_features', 'binomial_ci', 'linear_probe_accuracy',
+           'accuracy_entry', 'eurosat_probe', 'scene_spec', 'scene_features', 'scene_probes', 'scene_probe_summary',
+           'scene_probe_lines']
 
 # %% ../nbs/12_satellite.ipynb #7356eeff
 def centred_patches(scene:torch.Tensor, # (C, H, W) one image
@@ -127,7 +127,6 @@ def sample_queries(mask:torch.Tensor, n:int, seed:int=0)->torch.Tensor:
 
 # %% ../nbs/12_satellite.ipynb #e751dfd8
 SATELLITE_OPTIONS = dict(variant='all', k=16, max_cloud=0.0) # data options of the chapter's runs
-TRAINING_SEEDS = (0, 1, 2, 3, 4)
 
 def satellite_config(seed:int=0, preset:str='quick', data_options:dict|None=None)->TrainConfig:
     "Config of this chapter's runs: `preset` on the Sentinel-2 pairs, `SATELLITE_OPTIONS` updated by `data_options`."

@@ -1,4 +1,4 @@
-"""DeepMind's 3D Shapes: reading `3dshapes.h5` lazily, a batched procedural renderer of the same scenes in torch that writes files with the same schema, and pairs that share the object and differ in their colours.
+"""DeepMind's 3D Shapes, read lazily or rendered procedurally, in pairs that share the object, not its colours.
 
 Docs: https://disentangle-nb.github.io/disentangle_nb/shapes3d.html.md"""
 

@@ -1,4 +1,4 @@
-"""Cross mutual-information maximisation with switched shared representations (Eq. 5-7), as a fastai `Learner` driven by a `Callback`.
+"""Stage 1: cross-MI maximisation with switched shared representations (Eq. 5-7), a fastai `Learner`.
 
 Docs: https://disentangle-nb.github.io/disentangle_nb/shared_stage.html.md"""
 

@@ -1,4 +1,4 @@
-"""A study is a data file: a base configuration, a table of named variants, training seeds and the probes that judge them. One engine, `run_study`, trains each row (stage 1 once per stage-1 configuration), probes it, and writes one results file with its provenance; `disentangle-nb study studies/<name>.toml` runs it from a shell.
+"""A study is a data file of variants, seeds and probes; one engine, `run_study`, trains, probes and records them.
 
 Docs: https://disentangle-nb.github.io/disentangle_nb/studies.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/studies.html.md"""
 
 # %% ../nbs/09b_studies.ipynb #ab41332d
 from __future__ import annotations
-import fcntl, json, math, re, shutil, time, tomllib
+import fcntl, json, math, re, shutil, subprocess, time, tomllib
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -23,10 +23,10 @@ from .baselines import BASELINES, baseline_of, load_baseline, train_baseline
 # %% auto #0
 __all__ = ['VARIANT_CONFIG', 'STUDY_STAGES', 'SEED_SUFFIX', 'STUDY_COLUMNS', 'row_method', 'stage1_overrides', 'stage1_dir',
            'variant_dir', 'trained_row', 'last_rows', 'seconds_per_iteration', 'seconds_at', 'final_terms',
-           'variant_row', 'locked_results', 'Target', 'Study', 'row_name', 'variant_of', 'study_rows', 'read_study',
-           'study_header', 'row_provenance', 'check_same_study', 'add_row', 'run_study', 'row_training_seconds',
-           'whole_code', 'row_measures', 'over_training_seeds', 'study_ideal', 'study_columns', 'study_table',
-           'plot_study']
+           'variant_row', 'locked_results', 'Target', 'Study', 'row_name', 'variant_of', 'study_rows', 'MadeBy',
+           'made_argv', 'run_made', 'read_study', 'study_header', 'row_provenance', 'check_same_study', 'add_row',
+           'run_study', 'row_training_seconds', 'whole_code', 'row_measures', 'over_training_seeds', 'study_ideal',
+           'study_columns', 'study_table', 'plot_study']
 
 # %% ../nbs/09b_studies.ipynb #f7cc977a
 def row_method(overrides:dict)->tuple:
@@ -217,15 +217,42 @@ def study_rows(study:Study, rows:list|None=None, # some of the study's row names
     seeds = [check_choice(s, study.seeds, 'training seed') for s in seeds] if seeds else list(study.seeds) or [None]
     return {row_name(n, s): {**study.rows[n], **({} if s is None else {'seed': s})} for n in names for s in seeds}
 
+# %% ../nbs/09b_studies.ipynb #40242843
+@dataclass(frozen=True)
+class MadeBy:
+    "A results file made by a command of the package (`command`) or by a research notebook's `slow` cells (`notebook`)."
+    results:Path
+    command:tuple = () # the `disentangle-nb` arguments that write it
+    notebook:Path|None = None # or the notebook whose `slow` cells write it
+    about:dict = field(default_factory=dict) # what the study file says of the file (e.g. a note), as written
+
+    def __post_init__(self):
+        if bool(self.command) == (self.notebook is not None):
+            raise ValueError('a results file is made by a command or by a notebook: give one of the two')
+        object.__setattr__(self, 'command', tuple(str(a) for a in self.command))
+        object.__setattr__(self, 'results', Path(self.results))
+
+def made_argv(made:MadeBy)->list:
+    "The command line that makes `made.results`: the package's command, or `nbdev-test` on the notebook's slow cells."
+    if made.command: return ['disentangle-nb', *made.command]
+    return ['nbdev-test', '--flags', 'slow', str(made.notebook)]
+
+def run_made(made:MadeBy, out=echo)->Path:
+    "Make `made.results` again by its command line; returns the file's path."
+    out('running ' + ' '.join(made_argv(made)))
+    subprocess.run(made_argv(made), check=True)
+    return made.results
+
 # %% ../nbs/09b_studies.ipynb #c3a574ad
-def read_study(path)->Study:
-    "The `Study` of a TOML study file; a bad file ends in one line naming it."
+def read_study(path)->Study|MadeBy:
+    "A study file read: a `Study`, or a `MadeBy` where it names a command or a notebook; a bad file: one line."
     path = Path(path)
     try: spec = tomllib.loads(path.read_text())
     except tomllib.TOMLDecodeError as e: raise ValueError(f'{path} is not a TOML file: {e}') from None
-    names = [f.name for f in fields(Study)]
-    for key in spec: check_choice(key, names, f'key of a study file ({path})')
-    try: study = Study(**{**spec, 'results': path.parent/spec.get('results', '')})
+    kind = MadeBy if {'command', 'notebook'} & set(spec) else Study
+    for key in spec: check_choice(key, [f.name for f in fields(kind)], f'key of a study file ({path})')
+    near = {k: path.parent/spec[k] for k in ('results', 'notebook') if k in spec}  # relative to the study file
+    try: study = kind(**{**spec, **near})
     except TypeError as e: raise ValueError(f'{path}: {e}') from None
     except ValueError as e: raise ValueError(f'{path}: {e}') from None
     return study
