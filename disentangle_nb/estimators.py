@@ -24,6 +24,7 @@ __all__ = ['BOUNDS', 'STAIRCASE_BOUNDS', 'gaussian_rho', 'gaussian_pair', 'check
            'smile_mi', 'Bound', 'make_bound', 'mlp', 'SeparableCritic', 'ConcatCritic', 'CLUB', 'fit_mi',
            'fixed_mi_sampler', 'check_estimator', 'gaussian_gram', 'matrix_renyi_entropy', 'dime', 'gaussian_copula_mi',
            'sliced_mi', 'u_centred', 'centred_dcor', 'distance_correlation', 'pearson_dependence', 'hsic',
+           'standardised', 'canonical_correlation', 'sliced_correlation', 'RenyiCorrelation', 'total_correlation_mi',
            'staircase_estimators', 'mi_staircase', 'plot_staircase', 'staircase_summary']
 
 # %% ../nbs/01_estimators.ipynb #6f02de54
@@ -201,21 +202,22 @@ class CLUB(nn.Module):
 
 # %% ../nbs/01_estimators.ipynb #be4b93b0
 def fit_mi(sample:Callable, # sample(step, batch_size) -> (x, y)
-           estimator:Callable|None, # a bound of (t_joint, t_marg), e.g. `make_bound('infonce')`; None: a `CLUB` critic
-           critic:nn.Module, # a critic returning N x N scores, or a `CLUB`
+           estimator:Callable|None, # a bound of (t_joint, t_marg), e.g. `make_bound('infonce')`; None: see `critic`
+           critic:nn.Module, # N x N scores; or one that fits itself by its `learning_loss` (`CLUB`)
            steps:int=1000, lr:float=5e-4, batch_size:int=64,
            one_cycle:bool=False, # anneal the learning rate on a one-cycle schedule (for a fixed true MI); else constant
            show_progress:bool=False)->np.ndarray:
-    "Train `critic` to maximise `estimator` (or fit a `CLUB`) and return the estimate at every step."
-    is_club = isinstance(critic, CLUB)
-    if is_club == (estimator is not None):
-        raise ValueError('pass estimator=None with a CLUB critic, and an estimator with any other critic')
+    "Train `critic` to maximise `estimator` (or by its own `learning_loss`) and return the estimate at every step."
+    fits_itself = hasattr(critic, 'learning_loss')
+    if fits_itself == (estimator is not None):
+        raise ValueError('pass estimator=None with a critic that has a learning_loss (CLUB, RenyiCorrelation), and '
+                         'an estimator with any other critic')
     opt = torch.optim.Adam(critic.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.1) if one_cycle else None
     trace = []
     for step in (progress_bar(range(steps), leave=False) if show_progress else range(steps)):
         x, y = sample(step, batch_size)
-        if is_club: loss, estimate = critic.learning_loss(x, y), critic(x, y)
+        if fits_itself: loss, estimate = critic.learning_loss(x, y), critic(x, y)
         else:
             estimate = estimator(*split_scores(critic(x, y)))
             loss = -estimate
@@ -306,11 +308,11 @@ def distance_correlation(x:torch.Tensor, y:torch.Tensor)->torch.Tensor:
     return centred_dcor(u_centred(torch.cdist(x, x)), u_centred(torch.cdist(y, y)))
 
 def pearson_dependence(x:torch.Tensor, y:torch.Tensor)->torch.Tensor:
-    "RV coefficient: the multivariate squared Pearson correlation, in [0, 1]."
+    "RV coefficient: the multivariate squared Pearson correlation, in [0, 1]; 0 when a side is constant."
     check_pair(x, y)
     x, y = x - x.mean(0), y - y.mean(0)
     sxy, sxx, syy = x.T @ y, x.T @ x, y.T @ y
-    return (sxy * sxy).sum() / ((sxx * sxx).sum() * (syy * syy).sum()).sqrt()
+    return (sxy * sxy).sum() / ((sxx * sxx).sum() * (syy * syy).sum()).sqrt().clamp_min(1e-30)
 
 def hsic(x:torch.Tensor, y:torch.Tensor, sigma:float|None=None)->torch.Tensor:
     "Hilbert-Schmidt independence criterion (biased estimator), Gaussian kernels, median heuristic if `sigma` is None."
@@ -318,6 +320,64 @@ def hsic(x:torch.Tensor, y:torch.Tensor, sigma:float|None=None)->torch.Tensor:
     k, l = gaussian_gram(x, sigma), gaussian_gram(y, sigma)
     k = k - k.mean(0, keepdim=True) - k.mean(1, keepdim=True) + k.mean()
     return (k * l).sum() / (len(x) - 1)**2
+
+# %% ../nbs/01_estimators.ipynb #5bcb887d
+def standardised(z:torch.Tensor)->torch.Tensor:
+    "`z` (N, d), each component centred and scaled to unit (population) variance over the batch; a constant -> 0."
+    return (z - z.mean(0)) / z.std(0, correction=0).clamp_min(1e-6)
+
+# %% ../nbs/01_estimators.ipynb #ebdf4ff1
+def _inverse_sqrt(c:torch.Tensor)->torch.Tensor:
+    "C^(-1/2) of each of a batch of symmetric positive-definite matrices."
+    lam, v = torch.linalg.eigh(c)
+    return v @ torch.diag_embed(lam.rsqrt()) @ v.mT
+
+def canonical_correlation(a:torch.Tensor, # (..., N, p): N samples of p features of x, for each of a batch of sets
+                          b:torch.Tensor, # (..., N, q): the same samples' q features of y
+                          ridge:float=1e-3, # added to the diagonal of each covariance
+                         )->torch.Tensor:
+    "The first canonical correlation of each set, (...,): weights in closed form from detached features, held fixed."
+    a, b = a - a.mean(-2, keepdim=True), b - b.mean(-2, keepdim=True)
+    def cov(u, v): return u.mT @ v / u.shape[-2]
+    with torch.no_grad():
+        wa, wb = (_inverse_sqrt(cov(z, z) + ridge * torch.eye(z.shape[-1], dtype=z.dtype, device=z.device))
+                  for z in (a, b))
+        u, _, vh = torch.linalg.svd(wa @ cov(a, b) @ wb)
+        wa, wb = wa @ u[..., :1], wb @ vh.mT[..., :1]
+    return F.cosine_similarity((a @ wa).squeeze(-1), (b @ wb).squeeze(-1), dim=-1).abs()
+
+# %% ../nbs/01_estimators.ipynb #7dbba301
+def _slice_features(z:torch.Tensor, n_slices:int, generator:torch.Generator|None)->torch.Tensor:
+    "(n_slices, N, 3): u, u^2, u^3 standardised, u = tanh of the standardised `z` on a random unit direction per slice."
+    theta = F.normalize(torch.randn(z.shape[1], n_slices, generator=generator).to(z), dim=0)
+    u = torch.tanh(standardised(z) @ theta)
+    return torch.stack([standardised(u**k) for k in (1, 2, 3)], -1).transpose(0, 1)
+
+def sliced_correlation(x:torch.Tensor, y:torch.Tensor, n_slices:int=200,
+                       generator:torch.Generator|None=None)->torch.Tensor:
+    "Infomin's sliced dependence: the mean over random slices of the canonical correlation of their tanh features."
+    check_pair(x, y)
+    a, b = (_slice_features(z, n_slices, generator) for z in (x, y))
+    return canonical_correlation(a, b).mean()
+
+# %% ../nbs/01_estimators.ipynb #0fb4d3e2
+class RenyiCorrelation(nn.Module):
+    "Neural Hirschfeld-Gebelein-Rényi maximal correlation: |corr(f(x), g(y))| of two MLPs on standardised inputs."
+    def __init__(self, dx:int, dy:int, hidden:int=64, layers:int=2):
+        super().__init__(); self.f, self.g = mlp(dx, hidden, 1, layers), mlp(dy, hidden, 1, layers)
+    def forward(self, x, y):
+        "The estimate of the maximal correlation, in [0, 1]."
+        check_pair(x, y)
+        return (standardised(self.f(standardised(x))) * standardised(self.g(standardised(y)))).mean().abs()
+    def learning_loss(self, x, y):
+        "The negative estimate: minimise it to fit f and g."
+        return -self(x, y)
+
+# %% ../nbs/01_estimators.ipynb #51d85d08
+def total_correlation_mi(t_joint:torch.Tensor, t_marg:torch.Tensor)->torch.Tensor:
+    "Neural total correlation in nats: the mean log density ratio E_p[T] of a critic trained as a classifier (JS)."
+    check_scores(t_joint, t_marg)
+    return straight_through(t_joint.mean(), jsd_mi(t_joint, t_marg))
 
 # %% ../nbs/01_estimators.ipynb #be223e58
 STAIRCASE_BOUNDS = ('nwj', 'js-nwj', 'mine', 'infonce', 'smile') # the bounds of `BOUNDS` that estimate MI in nats

@@ -17,15 +17,17 @@ with warnings.catch_warnings():  # fastai.layers applies torch.jit.script on imp
 from fastai.torch_core import num_distrib
 from fastcore.basics import patch
 from .core import check_choice, config_kwargs
-from .estimators import BOUNDS, CLUB, hsic, distance_correlation
+from .estimators import (BOUNDS, CLUB, RenyiCorrelation, distance_correlation, hsic,
+                                       pearson_dependence, sliced_correlation, standardised)
 from .networks import Discriminator, Encoder, GlobalStatNet, LocalStatNet, view_pair
 from .shared_stage import (NEGATIVES, RATE_TERM, SharedMI, StageCallback, TermMetric, bottleneck,
                                          gaussian_sample, mi_bounds, mi_terms, paper_adam, priced, rate_term, roll_perm,
                                          term_loss, weighted_mi)
 
 # %% auto #0
-__all__ = ['INDEPENDENCE', 'EXCLUSIVE_TERMS', 'GradReverse', 'grad_reverse', 'Adversary', 'frozen', 'ClubPenalty', 'HSICPenalty',
-           'DistanceCorrelationPenalty', 'NonSaturatingAdversary', 'SteadyAdversary', 'detached_standardised', 'Critic',
+__all__ = ['INDEPENDENCE', 'EXCLUSIVE_TERMS', 'GradReverse', 'grad_reverse', 'Adversary', 'frozen', 'FittedPenalty',
+           'ClubPenalty', 'MeasurePenalty', 'HSICPenalty', 'DistanceCorrelationPenalty', 'NonSaturatingAdversary',
+           'SteadyAdversary', 'detached_standardised', 'Critic', 'PearsonPenalty', 'SlicedPenalty', 'RenyiPenalty',
            'ExclusiveMI', 'sampled', 'ExclusiveMICallback', 'exclusive_learner']
 
 # %% ../nbs/05_exclusive_stage.ipynb #197c8fda
@@ -65,28 +67,36 @@ def frozen(module:nn.Module):
     finally:
         for p, f in zip(module.parameters(), flags): p.requires_grad_(f)
 
-class ClubPenalty(nn.Module):
+class FittedPenalty(nn.Module):
+    "An estimator with a `learning_loss` as independence term: it fits on detached (S, E), the encoder minimises it."
+    # the estimator is kept under the name of its log (`club`, ...), which its checkpoints' keys start with
+    def __init__(self, estimator:nn.Module): super().__init__(); self.add_module(self.logs[0], estimator)
+    @property
+    def estimator(self)->nn.Module: return getattr(self, self.logs[0])
+    def forward(self, s, e, weight:float):
+        fit = self.estimator.learning_loss(s.detach(), e.detach())
+        with frozen(self.estimator): value = self.estimator(s, e)
+        return fit + weight * value, {self.logs[0]: value.detach()}
+
+class ClubPenalty(FittedPenalty):
     "CLUB's upper bound of I(S;E) as an independence term: q(e|s) fits by likelihood, the encoder minimises the bound."
     logs = ('club',)
-    def __init__(self, s_dim:int, e_dim:int): super().__init__(); self.club = CLUB(s_dim, e_dim)
-    def forward(self, s, e, weight:float):
-        fit = self.club.learning_loss(s.detach(), e.detach())
-        with frozen(self.club): bound = self.club(s, e)
-        return fit + weight * bound, dict(club=bound.detach())
+    def __init__(self, s_dim:int, e_dim:int): super().__init__(CLUB(s_dim, e_dim))
 
-class HSICPenalty(nn.Module):
-    "HSIC (Gaussian kernels, median bandwidth) of S and E as independence term: no parameters, the encoder minimises."
-    logs = ('hsic',)
+class MeasurePenalty(nn.Module):
+    "A dependence measure without parameters, `measure(s, e)`, as independence term: the encoder minimises it."
     def __init__(self, s_dim:int, e_dim:int): super().__init__()
-    def measure(self, s, e): return hsic(s, e)
     def forward(self, s, e, weight:float):
         value = self.measure(s, e)
         return weight * value, {self.logs[0]: value.detach()}
 
-class DistanceCorrelationPenalty(HSICPenalty):
+class HSICPenalty(MeasurePenalty):
+    "HSIC (Gaussian kernels, median bandwidth) of S and E as independence term."
+    logs, measure = ('hsic',), staticmethod(hsic)
+
+class DistanceCorrelationPenalty(MeasurePenalty):
     "The bias-corrected squared distance correlation between S and E as an independence term."
-    logs = ('dcor',)
-    def measure(self, s, e): return distance_correlation(s, e)
+    logs, measure = ('dcor',), staticmethod(distance_correlation)
 
 # %% ../nbs/05_exclusive_stage.ipynb #f26794fb
 class NonSaturatingAdversary(Adversary):
@@ -113,9 +123,25 @@ class Critic(NonSaturatingAdversary):
     def forward(self, s, e, weight:float):
         return super().forward(detached_standardised(s), detached_standardised(e), weight)
 
+# %% ../nbs/05_exclusive_stage.ipynb #eacfa92f
+class PearsonPenalty(MeasurePenalty):
+    "The RV coefficient (squared Pearson correlations) of standardised S and E as independence term."
+    logs = ('pearson',)
+    def measure(self, s, e): return pearson_dependence(standardised(s), standardised(e))
+
+class SlicedPenalty(MeasurePenalty):
+    "Infomin's sliced correlation of S and E, 200 slices drawn afresh at every call, as independence term."
+    logs, measure = ('sliced',), staticmethod(sliced_correlation)
+
+class RenyiPenalty(FittedPenalty):
+    "The neural Rényi maximal correlation of S and E: f, g fit on detached pairs; the encoder minimises the estimate."
+    logs = ('renyi',)
+    def __init__(self, s_dim:int, e_dim:int): super().__init__(RenyiCorrelation(s_dim, e_dim))
+
 # %% ../nbs/05_exclusive_stage.ipynb #7837307b
 INDEPENDENCE = {'adversary': Adversary, 'adversary_ns': NonSaturatingAdversary, 'adversary_steady': SteadyAdversary,
-                'critic': Critic, 'club': ClubPenalty, 'hsic': HSICPenalty, 'dcor': DistanceCorrelationPenalty}
+                'critic': Critic, 'club': ClubPenalty, 'renyi': RenyiPenalty, 'hsic': HSICPenalty,
+                'dcor': DistanceCorrelationPenalty, 'pearson': PearsonPenalty, 'sliced': SlicedPenalty}
 
 # %% ../nbs/05_exclusive_stage.ipynb #c1e821a4
 # with the adversary

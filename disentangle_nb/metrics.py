@@ -11,21 +11,20 @@ import numpy as np
 import torch
 from fastcore.basics import noop
 from sklearn.ensemble import ExtraTreesClassifier
-from sklearn.tree import DecisionTreeClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
-from sklearn.metrics import balanced_accuracy_score
+from sklearn.svm import LinearSVC
 from .data import FactorSpec, REPRESENTATIONS
 from .probes import dependence_accuracy, extract_features, mean_sd_text, view_of
 from .estimators import SeparableCritic, make_bound, split_scores, u_centred, centred_dcor
 from .runs import make_dataset
 
 # %% auto #0
-__all__ = ['METRICS', 'CODES', 'discretise', 'discrete_mi', 'nmi_matrix', 'dci_scores', 'forest', 'dci', 'top_two_gap', 'mig',
-           'sap_matrix', 'sap', 'active_latents', 'infom_infoc', 'linear_readout', 'infoe', 'normalised_accuracy',
-           'leakage_matrix', 'code_metrics', 'code_of', 'disentanglement_metrics', 'metrics_lines', 'capped_features',
-           'run_features', 'metrics_evaluation', 'held_out_mi', 'dcor_test', 'independence_lines',
-           'independence_evaluation', 'dependence_evaluation', 'dependence_lines']
+__all__ = ['METRICS', 'CODES', 'discretise', 'discrete_mi', 'nmi_matrix', 'weighted_one_minus_entropy', 'dci_scores', 'forest',
+           'dci', 'top_two_gap', 'mig', 'sap_matrix', 'sap', 'active_latents', 'infom_infoc', 'linear_readout', 'infoe',
+           'normalised_accuracy', 'leakage_matrix', 'code_metrics', 'code_of', 'disentanglement_metrics',
+           'metrics_lines', 'capped_features', 'run_features', 'metrics_evaluation', 'held_out_mi', 'dcor_test',
+           'independence_lines', 'independence_evaluation', 'dependence_evaluation', 'dependence_lines']
 
 # %% ../nbs/08c_metrics.ipynb #15ceb3a1
 def discretise(z:np.ndarray, bins:int=20)->np.ndarray:
@@ -61,11 +60,14 @@ def _one_minus_entropy(R:np.ndarray)->np.ndarray:
     h = -(P * np.log(np.where(P > 0, P, 1.))).sum(1) / math.log(n)
     return np.where(total[:, 0] > 0, 1 - h, 0.)
 
+def weighted_one_minus_entropy(R:np.ndarray)->float:
+    "Mean of `_one_minus_entropy` over the rows of the non-negative R, each weighted by its share of R's sum (0 if 0)."
+    return float(_one_minus_entropy(R) @ R.sum(1) / R.sum()) if R.sum() > 0 else 0.
+
 def dci_scores(R:np.ndarray)->dict:
-    "Disentanglement D and completeness C of an importance matrix R (J latents x K factors)."
+    "Disentanglement D (rows: latents) and completeness C (columns: factors) of an importance matrix R (J x K)."
     R = np.abs(np.asarray(R, dtype=np.float64))
-    rho = R.sum(1) / R.sum() if R.sum() > 0 else np.zeros(len(R))
-    return dict(D=float(_one_minus_entropy(R) @ rho), C=float(_one_minus_entropy(R.T).mean()))
+    return dict(D=weighted_one_minus_entropy(R), C=weighted_one_minus_entropy(R.T))
 
 # %% ../nbs/08c_metrics.ipynb #07c15471
 def forest(seed:int=0)->ExtraTreesClassifier:
@@ -93,16 +95,12 @@ def mig(nmi:np.ndarray)->float:
 
 # %% ../nbs/08c_metrics.ipynb #92b850ad
 def sap_matrix(z_train, v_train, z_test, v_test)->np.ndarray:
-    "(J, K): balanced test accuracy of factor k from latent j alone, by a tree with as many leaves as k has classes."
+    "(J, K): test accuracy of factor k from latent j alone, by disentanglement_lib's linear SVM (C = 0.01, balanced)."
     S = np.zeros((z_train.shape[1], v_train.shape[1]))
-    with warnings.catch_warnings():
-        warnings.simplefilter('ignore', UserWarning)  # a class of the test split that a tree never predicts
+    for j in range(z_train.shape[1]):
         for k in range(v_train.shape[1]):
-            leaves = max(2, len(np.unique(v_train[:, k])))
-            for j in range(z_train.shape[1]):
-                tree = DecisionTreeClassifier(max_leaf_nodes=leaves, class_weight='balanced', random_state=0)
-                tree.fit(z_train[:, j:j + 1], v_train[:, k])
-                S[j, k] = balanced_accuracy_score(v_test[:, k], tree.predict(z_test[:, j:j + 1]))
+            svm = LinearSVC(C=0.01, class_weight='balanced').fit(z_train[:, j:j + 1], v_train[:, k])
+            S[j, k] = float((svm.predict(z_test[:, j:j + 1]) == v_test[:, k]).mean())
     return S
 
 def sap(S:np.ndarray)->float:
@@ -129,27 +127,29 @@ def infom_infoc(nmi:np.ndarray, active:np.ndarray|None=None)->dict:
 
 # %% ../nbs/08c_metrics.ipynb #7c2f7ad0
 def linear_readout(z_train, v_train, z_test, v_test, max_iter:int=1000)->list:
-    "Per factor, a logistic regression on the standardised code: test accuracy, chance, cross-entropies, convergence."
+    "Per factor, an unpenalised logistic regression on the standardised code: cross-entropies, accuracy, convergence."
     scaler = StandardScaler().fit(z_train)
     a, b, out = scaler.transform(z_train), scaler.transform(z_test), []
     for k in range(v_train.shape[1]):
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')  # a ConvergenceWarning is reported as `converged`
-            model = LogisticRegression(C=1.0, max_iter=max_iter).fit(a, v_train[:, k])
+            model = LogisticRegression(C=math.inf, max_iter=max_iter).fit(a, v_train[:, k])
         classes, y = model.classes_, v_test[:, k]
         seen = np.isin(y, classes)  # a test label of a class the training split lacks cannot be scored
-        idx, p = np.searchsorted(classes, y[seen]), model.predict_proba(b[seen])
-        counts = np.bincount(np.searchsorted(classes, v_train[:, k]), minlength=len(classes)) + 1.
-        out.append(dict(accuracy=float((p.argmax(1) == idx).mean()), chance=float((idx == counts.argmax()).mean()),
-                        log_loss=float(-np.log(np.clip(p[np.arange(len(idx)), idx], 1e-12, None)).mean()),
-                        marginal_log_loss=float(-np.log(counts / counts.sum())[idx].mean()),
+        idx, train_idx = np.searchsorted(classes, y[seen]), np.searchsorted(classes, v_train[:, k])
+        counts = np.bincount(train_idx, minlength=len(classes))
+        p_train = model.predict_proba(a)[np.arange(len(a)), train_idx]
+        out.append(dict(accuracy=float((model.predict_proba(b[seen]).argmax(1) == idx).mean()),
+                        chance=float((idx == counts.argmax()).mean()),
+                        train_log_loss=float(-np.log(np.clip(p_train, 1e-12, None)).mean()),
+                        train_entropy=discrete_mi(train_idx, train_idx),
                         converged=bool(model.n_iter_.max() < max_iter)))
     return out
 
 # %% ../nbs/08c_metrics.ipynb #051e2670
 def infoe(readout:list)->float:
-    "InfoE: the mean over factors of (H - CE) / H, H and CE the test cross-entropies of the marginal and the readout."
-    return float(np.mean([(r['marginal_log_loss'] - r['log_loss']) / r['marginal_log_loss'] for r in readout]))
+    "InfoE: the mean over factors of (H - CE) / H: the entropy and the readout's cross-entropy on the training split."
+    return float(np.mean([(r['train_entropy'] - r['train_log_loss']) / r['train_entropy'] for r in readout]))
 
 # %% ../nbs/08c_metrics.ipynb #852a5fba
 def normalised_accuracy(r:dict)->float:
@@ -228,8 +228,9 @@ def metrics_lines(measured:dict)->list:
                for rep, fs in measured['leakage'].items()]
     return ['## Disentanglement metrics', '',
             f"Fit on {pairs['train']} training pairs, scored on {pairs['test']} test pairs (`nbs/08c_metrics.ipynb`): "
-            "DCI (D, C, I: forests of extremely randomised trees), MIG (20 bins), SAP (one-latent trees), InfoM, InfoC "
-            "(20 bins) and InfoE (a linear readout), "
+            "DCI (D, C, I: forests of extremely randomised trees), MIG (20 bins), SAP (disentanglement_lib's "
+            "one-latent linear SVMs), InfoM, InfoC (20 bins) and InfoE (an unpenalised linear readout, on the training "
+            "pairs), "
             "for S, E and both concatenated (SE) of each view, against every factor of the view.", '',
             '```', *scores, '```', '',
             'Leakage: (accuracy - chance) / (1 - chance) of a linear readout of each factor from each representation.',
@@ -269,28 +270,36 @@ def _batches_mean(estimate, critic, s, e, bs:int, g:torch.Generator)->torch.Tens
 def held_out_mi(train:tuple, test:tuple, # (S, E) of the training and the test split, (N, d_s) and (N, d_e)
                 bound:str='infonce', steps:int=2000, bs:int=256, lr:float=1e-3, seed:int=0)->dict:
     "A critic trained on `train` to maximise `bound`, scored on `test` batches: the estimate in nats, its 95% interval."
+    for split, pair in (('training', train), ('test', test)):
+        for name, x in zip('SE', pair):
+            if not torch.isfinite(x).all():
+                raise ValueError(f"held_out_mi: {name} of the {split} split has non-finite values (NaN or inf)")
     mean_s, sd_s, mean_e, sd_e = train[0].mean(0), train[0].std(0) + 1e-6, train[1].mean(0), train[1].std(0) + 1e-6
     (s, e), (s_test, e_test) = (((a - mean_s) / sd_s, (b - mean_e) / sd_e) for a, b in (train, test))
-    fit, check = slice(0, len(s) * 4 // 5), slice(len(s) * 4 // 5, None)
-    bs = min(bs, len(s) - fit.stop, len(s_test) // 2)  # a batch to check on, two to test on
+    n_fit = len(s) * 4 // 5
+    n_select = (len(s) - n_fit) // 2
+    select, valid = slice(n_fit, n_fit + n_select), slice(n_fit + n_select, None)
+    bs = min(bs, n_select, len(s_test) // 2)  # a batch to select on, one to validate on, two to test on
     g = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
         critic, estimate = SeparableCritic(s.shape[1], e.shape[1], hidden=128, embed=32), make_bound(bound)
         opt, best, kept = torch.optim.Adam(critic.parameters(), lr=lr), -math.inf, None
         for step in range(steps + 1):
-            if step % 100 == 0 and (value := _batches_mean(estimate, critic, s[check], e[check],
+            if step % 100 == 0 and (value := _batches_mean(estimate, critic, s[select], e[select],
                                                            bs, g).mean().item()) > best:
                 best, kept = value, copy.deepcopy(critic.state_dict())
             if step == steps: break
-            idx = torch.randint(fit.stop, (bs,), generator=g)
+            idx = torch.randint(n_fit, (bs,), generator=g)
             loss = -estimate(*split_scores(critic(s[idx], e[idx])))
             opt.zero_grad(); loss.backward(); opt.step()
         critic.load_state_dict(kept)
+        validation = _batches_mean(estimate, critic, s[valid], e[valid], bs, g).mean().item()
         values = _batches_mean(estimate, critic, s_test, e_test, bs, g)
     half = 1.96 * values.std() / len(values) ** 0.5
     return dict(estimate=values.mean().item(), ci95=[(values.mean() - half).item(), (values.mean() + half).item()],
-                test_batches=len(values), validation_estimate=best, bound=bound, steps=steps, batch_size=bs)
+                test_batches=len(values), validation_estimate=validation, selection_estimate=best, bound=bound,
+                steps=steps, batch_size=bs)
 
 # %% ../nbs/08c_metrics.ipynb #95c93e58
 def dcor_test(s:torch.Tensor, e:torch.Tensor, permutations:int=200, subsamples:int=200, seed:int=0)->dict:

@@ -28,6 +28,7 @@ from .shapes3d import Shapes3D
 from .handwriting import SameWriterFEMNIST
 from .earth import Sentinel2Pairs
 from .own_pairs import ImageFolderPairs
+from .probes import extract_features
 from .shared_stage import (ALIGNMENTS, NEGATIVES, OPTIONAL_TERMS, SHARED_TERMS, SharedMI, StageCallback,
                                          bar_pairs, epochs_done, run_iteration, shared_learner, stage_dls)
 from .exclusive_stage import EXCLUSIVE_TERMS, INDEPENDENCE, ExclusiveMI, exclusive_learner
@@ -35,13 +36,13 @@ from .exclusive_stage import EXCLUSIVE_TERMS, INDEPENDENCE, ExclusiveMI, exclusi
 # %% auto #0
 __all__ = ['PRESETS', 'STAGE2_FIELDS', 'FIELD_TYPES', 'CONFIG_BOUNDS', 'CONFIG_CHOICES', 'TYPE_WORDS', 'COMPARE',
            'HISTORY_COLUMNS', 'KEEP_CHECKPOINTS', 'CHECKPOINT_KEYS', 'CHECKPOINT_HINT', 'CHECKPOINT_DEFAULTS',
-           'STOP_SIGNALS', 'STAGES', 'PROGRESS_EVERY', 'TrainConfig', 'as_type', 'config_value', 'option_value',
-           'check_data_options', 'resolve_config', 'check_epochs', 'make_dataset', 'stage_cb', 'HistoryLogger',
-           'read_history', 'truncate_history', 'rng_states', 'set_rng_states', 'DiskFull', 'writing', 'atomic_save',
-           'load_weights', 'checkpoint_paths', 'Checkpointer', 'read_checkpoint', 'restore', 'ContinueEpoch',
-           'StopOnSignal', 'stopping_on_signals', 'Snapshots', 'distributed_pair_loaders', 'distributed_kwargs',
-           'run_stage', 'check_resumable', 'open_run', 'train', 'trained_stage1', 'EpochLines', 'show_progress',
-           'run_config', 'load_run']
+           'STOP_SIGNALS', 'AGREEMENT_FILE', 'AGREEMENT_PAIRS', 'STAGES', 'PROGRESS_EVERY', 'TrainConfig', 'as_type',
+           'config_value', 'option_value', 'check_data_options', 'resolve_config', 'check_epochs', 'make_dataset',
+           'stage_cb', 'HistoryLogger', 'read_history', 'truncate_history', 'rng_states', 'set_rng_states', 'DiskFull',
+           'writing', 'atomic_save', 'load_weights', 'checkpoint_paths', 'Checkpointer', 'read_checkpoint', 'restore',
+           'ContinueEpoch', 'StopOnSignal', 'stopping_on_signals', 'Snapshots', 'distributed_pair_loaders',
+           'distributed_kwargs', 'run_stage', 'check_resumable', 'keep_agreed', 'stage1_done', 'open_run', 'train',
+           'trained_stage1', 'EpochLines', 'show_progress', 'run_config', 'load_run']
 
 # %% ../nbs/08_runs.ipynb #7636cb6f
 DATASETS.update({ # name -> DatasetEntry(make, configuration defaults, is its data here?)
@@ -77,6 +78,8 @@ class TrainConfig:
     # stage 1's bottleneck: > 0 trains on S ~ N(mu, I), adds s_rate * 0.5 |mu|^2 (0: deterministic S)
     s_rate:float = 0.0
     s_sparsity:float = 0.0 # weight of the L2,1 norm of S's means (stage 1): switches unused components off
+    # after stage 1, keep in S the directions whose held-out correlation between the views is at least this (0: all)
+    agreement:float = 0.0
     alpha_ex:float = 0.5 # stage 2's global MI weight (alpha_ex)
     beta_ex:float = 1.0 # stage 2's local MI weight (beta_ex)
     lambda_adv:float = 0.02 # weight of stage 2's independence term (the paper's adversarial weight)
@@ -106,18 +109,19 @@ STAGE2_FIELDS = ('e_dim', 'exclusive_iters', 'alpha_ex', 'beta_ex', 'lambda_adv'
 
 # %% ../nbs/08_runs.ipynb #8505d833
 FIELD_TYPES = typing.get_type_hints(TrainConfig) # field -> int, float, bool, str or dict
-CONFIG_BOUNDS = {'batch_size': ('>=', 2), # field -> (comparison, bound) its value must satisfy
+CONFIG_BOUNDS = {'batch_size': (('>=', 2),), # field -> the (comparison, bound) pairs its value must satisfy
                  **dict.fromkeys(('shared_iters', 'exclusive_iters', 'iters_per_epoch', 'valid_batches', 'width',
                                   's_dim', 'e_dim', 'stat_hidden', 'lr', 'lr_disc', 'disc_steps',
-                                  'temperature'), ('>', 0)),
+                                  'temperature'), (('>', 0),)),
                  **dict.fromkeys(('alpha', 'beta', 'gamma', 'alpha_ex', 'beta_ex', 'lambda_adv', 's_rate',
-                                  's_sparsity', 'e_rate'), ('>=', 0))}
+                                  's_sparsity', 'e_rate'), (('>=', 0),)),
+                 'agreement': (('>=', 0), ('<', 1))}
 # field -> its valid names
 CONFIG_CHOICES = {'dataset': DATASETS, 'estimator': BOUNDS, 'negatives': NEGATIVES, 'alignment': ALIGNMENTS,
                   'independence': INDEPENDENCE}
 TYPE_WORDS = {int: 'an integer', float: 'a finite number', bool: 'true or false', str: 'a string',
               dict: 'a JSON object such as {"pairing": "class"}'}
-COMPARE = {'>': operator.gt, '>=': operator.ge}
+COMPARE = {'>': operator.gt, '>=': operator.ge, '<': operator.lt}
 
 def as_type(value, kind:type):
     "`value` as `kind` (in `TYPE_WORDS`), text parsed as JSON first ('false', '5e-4', '{...}'); else a `ValueError`."
@@ -134,11 +138,12 @@ def as_type(value, kind:type):
 def config_value(key:str, value):
     "`value` of config field `key` as its type, checked against its range and choices; else a one-line `ValueError`."
     kind = FIELD_TYPES[check_choice(key, FIELD_TYPES, 'config key')]
-    bound = CONFIG_BOUNDS.get(key) # (comparison, bound) or None
-    must = f"{key} must be {TYPE_WORDS[kind]}" + (' {} {}'.format(*bound) if bound else '')
+    bounds = CONFIG_BOUNDS.get(key, ())
+    limits = ' and '.join(f'{c} {b}' for c, b in bounds)
+    must = f"{key} must be {TYPE_WORDS[kind]}" + (f' {limits}' if limits else '')
     try: v = as_type(value, kind)
     except ValueError: raise ValueError(f'{must}; got {value!r}') from None
-    if bound and not COMPARE[bound[0]](v, bound[1]): raise ValueError(f'{must}; got {value!r}')
+    if not all(COMPARE[c](v, b) for c, b in bounds): raise ValueError(f'{must}; got {value!r}')
     return check_choice(v, CONFIG_CHOICES[key], key) if key in CONFIG_CHOICES else v
 
 # %% ../nbs/08_runs.ipynb #3e1915c9
@@ -474,6 +479,27 @@ def check_resumable(out, cfg:TrainConfig):
     if diff: raise ValueError(f'{out} holds a run of another configuration ({diff}): resume it with the options it was '
                               'trained with, or choose another --out')
 
+# %% ../nbs/08_runs.ipynb #e807161e
+AGREEMENT_FILE, AGREEMENT_PAIRS = 'agreement.json', 20_000 # training pairs the agreed directions are estimated from
+
+def keep_agreed(shared:SharedMI, cfg:TrainConfig, out:Path, device, progress:bool=True)->dict:
+    "Keep in the trained S the directions its views agree on (threshold `cfg.agreement`); save; returns what was kept."
+    with torch.random.fork_rng(devices=[]):
+        splits = {s: make_dataset(cfg, s, device) for s in ('train', 'valid')}
+        feats = {s: extract_features(shared, None, ds, bs=500, n_batches=math.ceil(min(AGREEMENT_PAIRS, len(ds)) / 500))
+                 for s, ds in splits.items()}
+    kept = shared.agree(*((f['S_X'], f['S_Y']) for f in feats.values()), cfg.agreement)
+    if rank_distrib() == 0:
+        atomic_save(shared.state_dict(), out/'shared.pth')
+        (out/AGREEMENT_FILE).write_text(json.dumps(kept))
+    if progress: echo(f"stage 1: S keeps the {kept['kept']} of its {kept['of']} directions its views agree on "
+                      f"(held-out correlation >= {cfg.agreement})")
+    return kept
+
+def stage1_done(out, cfg:TrainConfig)->bool:
+    "Whether the run folder `out` holds the finished stage 1 of `cfg`: its weights, projected where `cfg` asks."
+    return (Path(out)/'shared.pth').exists() and (not cfg.agreement or (Path(out)/AGREEMENT_FILE).exists())
+
 # %% ../nbs/08_runs.ipynb #797d55e4
 STAGES = ('shared', 'exclusive', 'both')
 
@@ -501,7 +527,9 @@ def train(cfg:TrainConfig, out, stage:str='both', resume:bool=False, device=None
     def fit(learn, name, iters):
         show_progress(learn, name, progress)
         learners[name] = run_stage(learn, name, iters // cfg.iters_per_epoch, out, resume, distributed)
-    if stage in ('shared', 'both'): fit(shared_learner(dls(), shared, cfg.lr, cbs=cbs), 'shared', cfg.shared_iters)
+    if stage in ('shared', 'both'):
+        fit(shared_learner(dls(), shared, cfg.lr, cbs=cbs), 'shared', cfg.shared_iters)
+        if cfg.agreement and not (out/AGREEMENT_FILE).exists(): keep_agreed(shared, cfg, out, device, progress)
     else: shared.load_state_dict(load_weights(trained_stage1(out/'shared.pth'), device))
     if stage in ('exclusive', 'both'):
         shared.to(device)

@@ -29,7 +29,7 @@ __all__ = ['SHARED_TERMS', 'NEGATIVES', 'MI_TERMS', 'ALIGN_TERM', 'ALIGNMENT_TER
            'l1_alignment', 'standardised_l1_alignment', 'infonce_alignment', 'alignment_loss', 'gaussian_sample',
            'bottleneck', 'rate_term', 'group_sparsity', 'priced', 'SharedMI', 'TermMetric', 'term_loss',
            'NonFiniteTerm', 'epochs_done', 'run_iteration', 'StageCallback', 'SharedMICallback', 'stage_dls',
-           'shared_learner', 'paper_adam', 'BarPairs', 'bar_pairs']
+           'shared_learner', 'paper_adam', 'BarPairs', 'bar_pairs', 'agreed_subspace', 'project_head']
 
 # %% ../nbs/04_shared_stage.ipynb #ba156b97
 SHARED_TERMS = ('loss', 'mi', 'global_x', 'global_y', 'local_x', 'local_y', 'l1')
@@ -303,3 +303,39 @@ def bar_pairs(split:str, device=None, n:int=2048)->BarPairs:
     "The `split` of the synthetic bars: `n` training anchors, `n // 8` for validation and test, a seed per split."
     seed = PairDataset.splits.index(check_choice(split, PairDataset.splits, 'split'))
     return BarPairs(n if split == 'train' else n // 8, seed=seed, device=device)
+
+# %% ../nbs/04_shared_stage.ipynb #8c129065
+def agreed_subspace(train:tuple, held:tuple, # (S_X, S_Y) of training pairs and of held-out pairs, (N, d) each
+                    threshold:float, # the least held-out correlation between the views of a kept direction
+                    ridge:float=1e-4)->dict:
+    "The directions of S the views agree on (held-out correlation >= `threshold`) and the projection of S on them."
+    sx, sy = (s.double() for s in train)
+    mean = torch.cat([sx, sy]).mean(0)
+    cx, cy = sx - mean, sy - mean
+    pooled = (cx.T @ cx + cy.T @ cy) / (2 * len(cx))
+    pooled = pooled + ridge * pooled.trace() / len(pooled) * torch.eye(len(pooled), dtype=pooled.dtype)
+    ev, vecs = torch.linalg.eigh(pooled)
+    whiten = vecs @ torch.diag(ev.rsqrt()) @ vecs.T
+    cross = cx.T @ cy / len(cx)
+    directions = (whiten @ torch.linalg.eigh(whiten @ (cross + cross.T) / 2 @ whiten)[1]).flip(1)  # most agreed first
+    hx, hy = ((s.double() - mean) @ directions for s in held)
+    agreement = F.cosine_similarity(hx - hx.mean(0), hy - hy.mean(0), dim=0)
+    kept = directions[:, agreement >= threshold]
+    return dict(mean=mean, projection=kept @ kept.T @ pooled, agreement=agreement, kept=kept.shape[1])
+
+# %% ../nbs/04_shared_stage.ipynb #324f2176
+def project_head(head:nn.Linear, mean:torch.Tensor, projection:torch.Tensor):
+    "Fold S' = mean + (S - mean) @ projection into `head` (S = head(f)), in place."
+    with torch.no_grad():
+        weight, bias, mean = head.weight.double(), head.bias.double(), mean.to(head.weight.device)
+        head.weight.copy_(projection.to(weight.device).T @ weight)
+        head.bias.copy_((bias - mean) @ projection.to(weight.device) + mean)
+
+@patch
+def agree(self:SharedMI, train:tuple, held:tuple, # (S_X, S_Y) of training and held-out pairs
+          threshold:float)->dict:
+    "Keep in S only the directions the views agree on (`agreed_subspace`), in the encoders; returns what was kept."
+    found = agreed_subspace(train, held, threshold)
+    for encoder in dict.fromkeys(self.encoders): project_head(encoder.head, found['mean'], found['projection'])
+    return dict(threshold=threshold, kept=found['kept'], of=len(found['mean']),
+                agreement=[round(a, 4) for a in found['agreement'].tolist()])

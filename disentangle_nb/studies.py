@@ -14,7 +14,8 @@ import matplotlib.pyplot as plt
 from fastcore.basics import noop
 from .core import atomic_write_text, check_choice, check_fraction, code_version, echo, hardware, phase
 from .probes import PROTOCOLS, STUDY_PROTOCOLS, mean_sd, mean_sd_text
-from .runs import STAGE2_FIELDS, resolve_config, train, run_config, load_run, read_history
+from .runs import (STAGE2_FIELDS, resolve_config, stage1_done, train, run_config, load_run,
+                                 read_history)
 from .evaluation import evaluate_run
 from .metrics import METRICS
 from .demo import EVALUATIONS  # the registry, as the report fills it
@@ -61,7 +62,7 @@ def trained_row(name:str, overrides:dict, root, # the study's folder, <root>/<da
         train_baseline(method, config(overrides), variant_dir(root, name), progress=progress)
         return variant_dir(root, name)
     first, base = stage1_overrides(overrides), stage1_dir(root, overrides)
-    if not (base/'shared.pth').exists():
+    if not stage1_done(base, config(first)):
         train(config(first), base, 'shared', resume=(base/'checkpoints').exists(), progress=progress)
     if stage == 'shared': return base
     out = variant_dir(root, name)
