@@ -41,8 +41,8 @@ __all__ = ['PRESETS', 'STAGE2_FIELDS', 'FIELD_TYPES', 'CONFIG_BOUNDS', 'CONFIG_C
            'stage_cb', 'HistoryLogger', 'read_history', 'truncate_history', 'rng_states', 'set_rng_states', 'DiskFull',
            'writing', 'atomic_save', 'load_weights', 'checkpoint_paths', 'Checkpointer', 'read_checkpoint', 'restore',
            'ContinueEpoch', 'StopOnSignal', 'stopping_on_signals', 'Snapshots', 'distributed_pair_loaders',
-           'distributed_kwargs', 'run_stage', 'check_resumable', 'keep_agreed', 'stage1_done', 'open_run', 'train',
-           'trained_stage1', 'EpochLines', 'show_progress', 'run_config', 'load_run']
+           'distributed_kwargs', 'run_stage', 'check_resumable', 'keep_agreed', 'stage1_done', 'read_agreement',
+           'open_run', 'train', 'trained_stage1', 'EpochLines', 'show_progress', 'run_config', 'load_run']
 
 # %% ../nbs/08_runs.ipynb #7636cb6f
 DATASETS.update({ # name -> DatasetEntry(make, configuration defaults, is its data here?)
@@ -499,6 +499,11 @@ def keep_agreed(shared:SharedMI, cfg:TrainConfig, out:Path, device, progress:boo
 def stage1_done(out, cfg:TrainConfig)->bool:
     "Whether the run folder `out` holds the finished stage 1 of `cfg`: its weights, projected where `cfg` asks."
     return (Path(out)/'shared.pth').exists() and (not cfg.agreement or (Path(out)/AGREEMENT_FILE).exists())
+
+def read_agreement(out)->dict|None:
+    "What stage 1 kept of S in the run folder `out` (`agreement.json`), or None where it kept all of S."
+    path = Path(out)/AGREEMENT_FILE
+    return json.loads(path.read_text()) if path.exists() else None
 
 # %% ../nbs/08_runs.ipynb #797d55e4
 STAGES = ('shared', 'exclusive', 'both')

@@ -14,8 +14,8 @@ import matplotlib.pyplot as plt
 from fastcore.basics import noop
 from .core import atomic_write_text, check_choice, check_fraction, code_version, echo, hardware, phase
 from .probes import PROTOCOLS, STUDY_PROTOCOLS, mean_sd, mean_sd_text
-from .runs import (STAGE2_FIELDS, resolve_config, stage1_done, train, run_config, load_run,
-                                 read_history)
+from .runs import (AGREEMENT_FILE, STAGE2_FIELDS, resolve_config, read_agreement, stage1_done, train,
+                                 run_config, load_run, read_history)
 from .evaluation import evaluate_run
 from .metrics import METRICS
 from .demo import EVALUATIONS  # the registry, as the report fills it
@@ -67,8 +67,8 @@ def trained_row(name:str, overrides:dict, root, # the study's folder, <root>/<da
     if stage == 'shared': return base
     out = variant_dir(root, name)
     out.mkdir(parents=True, exist_ok=True)
-    for f in ('shared.pth', 'history.csv'):
-        if not (out/f).exists(): shutil.copy(base/f, out/f)
+    for f in ('shared.pth', 'history.csv', AGREEMENT_FILE):
+        if (base/f).exists() and not (out/f).exists(): shutil.copy(base/f, out/f)
     if not (out/'exclusive.pth').exists():
         train(config(overrides), out, 'exclusive', resume=(out/'checkpoints').exists(), progress=progress)
     return out
@@ -118,6 +118,7 @@ def variant_row(name:str, run, iteration:int|None=None, # a snapshot's iteration
                 seconds_per_iteration=seconds_per_iteration(run), final_terms=final_terms(run),
                 config={k: getattr(cfg, k) for k in VARIANT_CONFIG}, accuracy={p: table.accuracy(p) for p in protocols},
                 distance_to_ideal={p: table.distance_to_ideal(p) for p in protocols} if split else None,
+                **({'agreement': read_agreement(run)} if read_agreement(run) else {}),
                 ideal=table.ideal, probe_seeds=len(seeds), data=table.data,
                 **({'evaluations': {e: EVALUATIONS[e].measure(run, loaded, table, noop) for e in evaluations}}
                    if evaluations else {}))
