@@ -38,11 +38,12 @@ __all__ = ['PRESETS', 'STAGE2_FIELDS', 'FIELD_TYPES', 'CONFIG_BOUNDS', 'CONFIG_C
            'HISTORY_COLUMNS', 'KEEP_CHECKPOINTS', 'CHECKPOINT_KEYS', 'CHECKPOINT_HINT', 'CHECKPOINT_DEFAULTS',
            'STOP_SIGNALS', 'AGREEMENT_FILE', 'AGREEMENT_PAIRS', 'STAGES', 'PROGRESS_EVERY', 'TrainConfig', 'as_type',
            'config_value', 'option_value', 'check_data_options', 'resolve_config', 'check_epochs', 'make_dataset',
-           'stage_cb', 'HistoryLogger', 'read_history', 'truncate_history', 'rng_states', 'set_rng_states', 'DiskFull',
-           'writing', 'atomic_save', 'load_weights', 'checkpoint_paths', 'Checkpointer', 'read_checkpoint', 'restore',
-           'ContinueEpoch', 'StopOnSignal', 'stopping_on_signals', 'Snapshots', 'distributed_pair_loaders',
-           'distributed_kwargs', 'run_stage', 'check_resumable', 'keep_agreed', 'stage1_done', 'read_agreement',
-           'open_run', 'train', 'trained_stage1', 'EpochLines', 'show_progress', 'run_config', 'load_run']
+           'stage_cb', 'HistoryLogger', 'read_history', 'truncate_history', 'write_history', 'history_up_to_date',
+           'rng_states', 'set_rng_states', 'DiskFull', 'writing', 'atomic_save', 'load_weights', 'checkpoint_paths',
+           'Checkpointer', 'read_checkpoint', 'restore', 'ContinueEpoch', 'StopOnSignal', 'stopping_on_signals',
+           'Snapshots', 'distributed_pair_loaders', 'distributed_kwargs', 'run_stage', 'check_resumable', 'keep_agreed',
+           'stage1_done', 'read_agreement', 'open_run', 'train', 'trained_stage1', 'EpochLines', 'show_progress',
+           'run_config', 'load_run']
 
 # %% ../nbs/08_runs.ipynb #7636cb6f
 DATASETS.update({ # name -> DatasetEntry(make, configuration defaults, is its data here?)
@@ -220,6 +221,7 @@ class HistoryLogger(Callback):
                **{k: float(v) for k, v in zip(names, self.recorder.values[-1])},
                'iters_per_s': round(stage_cb(self.learn).iters_per_second, 2),
                'seconds': round(time.time() - self.learn.fit_start, 1)}
+        history_up_to_date(self.path)  # a log begun by an earlier version (a reused stage 1) gets today's columns
         new = not self.path.exists()
         with writing(self.path), self.path.open('a', newline='') as f:
             w = csv.DictWriter(f, fieldnames=HISTORY_COLUMNS)
@@ -235,9 +237,19 @@ def truncate_history(path, stage:str, epochs:int):
     "Drop the rows of `stage` from epoch `epochs` on (written after the last checkpoint of a killed run)."
     path = Path(path)
     if not path.exists(): return
-    rows = [r for r in read_history(path) if not (r['stage'] == stage and int(r['epoch']) >= epochs)]
-    with path.open('w', newline='') as f:
+    write_history(path, [r for r in read_history(path) if not (r['stage'] == stage and int(r['epoch']) >= epochs)])
+
+def write_history(path, rows:list):
+    "Write `rows` (dicts) to the log `path` under `HISTORY_COLUMNS`; a column a row lacks is left empty."
+    with Path(path).open('w', newline='') as f:
         w = csv.DictWriter(f, fieldnames=HISTORY_COLUMNS); w.writeheader(); w.writerows(rows)
+
+def history_up_to_date(path):
+    "Rewrite the log `path` under `HISTORY_COLUMNS` if it has other columns (written by an earlier version)."
+    path = Path(path)
+    if not path.exists(): return
+    with path.open(newline='') as f: header = next(csv.reader(f), [])
+    if tuple(header) != HISTORY_COLUMNS: write_history(path, read_history(path))
 
 # %% ../nbs/08_runs.ipynb #71bf3081
 def rng_states(loader:PairLoader)->dict:
