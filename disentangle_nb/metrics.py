@@ -276,8 +276,8 @@ def held_out_mi(train:tuple, test:tuple, # (S, E) of the training and the test s
                 raise ValueError(f"held_out_mi: {name} of the {split} split has non-finite values (NaN or inf)")
     mean_s, sd_s, mean_e, sd_e = train[0].mean(0), train[0].std(0) + 1e-6, train[1].mean(0), train[1].std(0) + 1e-6
     (s, e), (s_test, e_test) = (((a - mean_s) / sd_s, (b - mean_e) / sd_e) for a, b in (train, test))
-    n_fit = len(s) * 4 // 5
-    n_select = (len(s) - n_fit) // 2
+    n_select = max(2, len(s) // 10)  # a tenth of the pairs chooses the critic, a tenth validates it: 2 at least
+    n_fit = len(s) - 2 * n_select
     select, valid = slice(n_fit, n_fit + n_select), slice(n_fit + n_select, None)
     bs = min(bs, n_select, len(s_test) // 2)  # a batch to select on, one to validate on, two to test on
     g = torch.Generator().manual_seed(seed)
