@@ -15,9 +15,9 @@ from .data import PairDataset, PairLoader, REPRESENTATIONS
 from .probes import extract_features
 
 # %% auto #0
-__all__ = ['DISTANCES', 'SPACES', 'knn', 'vote', 'knn_accuracy', 'format_knn_table', 'linear_map_r2', 'cross_view_agreement',
-           'standardiser', 'joint_space', 'recombine', 'recombination_hits', 'Gallery', 'neighbours', 'label_title',
-           'show_grid', 'show_retrieval', 'show_recombination', 'widgets_available', 'show_neighbours', 'explore']
+__all__ = ['DISTANCES', 'SPACES', 'knn', 'vote', 'knn_accuracy', 'format_knn_table', 'standardiser', 'joint_space', 'recombine',
+           'recombination_hits', 'Gallery', 'neighbours', 'label_title', 'show_grid', 'show_retrieval',
+           'show_recombination', 'widgets_available', 'show_neighbours', 'explore']
 
 # %% ../nbs/07_retrieval.ipynb #c59a218a
 DISTANCES = ('l2', 'cosine')
@@ -108,26 +108,6 @@ def format_knn_table(table:dict, spec)->str:
                                           else f"{'-':>{w + 2}s}" for f in factors)
                   for name, accs in rows]
     return '\n'.join(lines)
-
-# %% ../nbs/07_retrieval.ipynb #fc011e1b
-def linear_map_r2(a_train:torch.Tensor, b_train:torch.Tensor, a_test:torch.Tensor, b_test:torch.Tensor,
-                  ridge:float=1e-3)->float:
-    "Held-out R² of `b` predicted from `a` by ridge regression fit on the training pairs (inputs standardised)."
-    mean, sd = a_train.mean(0), a_train.std(0).clamp_min(1e-6)
-    def design(a): return torch.cat([(a.double() - mean) / sd, torch.ones(len(a), 1, dtype=torch.double)], 1)
-    x = design(a_train)
-    w = torch.linalg.solve(x.T @ x + ridge * len(x) * torch.eye(x.shape[1], dtype=torch.double), x.T @ b_train.double())
-    residual = ((b_test.double() - design(a_test) @ w) ** 2).sum()
-    return 1 - (residual / ((b_test.double() - b_train.double().mean(0)) ** 2).sum()).item()
-
-def cross_view_agreement(train:dict, test:dict, # `extract_features` of training and test pairs
-                         n_match:int=1000)->dict:
-    "Label-free agreement of S_X and S_Y on held-out pairs: top-1 matching among `n_match` pairs, and R² each way."
-    sx, sy = test['S_X'][:n_match], test['S_Y'][:n_match]
-    _, found = knn(sx, sy, 1, metric='cosine')
-    return dict(top1=(found[:, 0] == torch.arange(len(sx))).float().mean().item(), pairs=len(sx),
-                r2_x_from_y=linear_map_r2(train['S_Y'], train['S_X'], test['S_Y'], test['S_X']),
-                r2_y_from_x=linear_map_r2(train['S_X'], train['S_Y'], test['S_X'], test['S_Y']))
 
 # %% ../nbs/07_retrieval.ipynb #8438e1a3
 def standardiser(gallery:torch.Tensor):

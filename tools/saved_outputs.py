@@ -31,9 +31,9 @@ def source(cell) -> str: return ''.join(cell['source']) if isinstance(cell['sour
 def text(t) -> str: return ''.join(t) if isinstance(t, list) else t
 
 def quoted_files(cell) -> list:
-    "The results files a code cell quotes (its `#| quotes:` directive), relative to the repository root."
-    m = QUOTES.search(source(cell)) if cell['cell_type'] == 'code' else None
-    return m.group(1).split() if m else []
+    "The results files a code cell quotes (its `#| quotes:` directives, one or more), relative to the repository root."
+    if cell['cell_type'] != 'code': return []
+    return [f for m in QUOTES.finditer(source(cell)) for f in m.group(1).split()]
 
 def _imports_only(stmts) -> bool:
     "Statements that only import: imports, and `with` or `try` blocks of imports (and of `warnings` filters)."
