@@ -24,8 +24,8 @@ __all__ = ['BOUNDS', 'STAIRCASE_BOUNDS', 'gaussian_rho', 'gaussian_pair', 'check
            'smile_mi', 'Bound', 'make_bound', 'mlp', 'SeparableCritic', 'ConcatCritic', 'CLUB', 'fit_mi',
            'fixed_mi_sampler', 'check_estimator', 'gaussian_gram', 'matrix_renyi_entropy', 'dime', 'gaussian_copula_mi',
            'sliced_mi', 'u_centred', 'centred_dcor', 'distance_correlation', 'pearson_dependence', 'hsic',
-           'standardised', 'canonical_correlation', 'sliced_correlation', 'RenyiCorrelation', 'total_correlation_mi',
-           'staircase_estimators', 'mi_staircase', 'plot_staircase', 'staircase_summary']
+           'standardised', 'inverse_sqrt', 'canonical_correlation', 'sliced_correlation', 'RenyiCorrelation',
+           'total_correlation_mi', 'staircase_estimators', 'mi_staircase', 'plot_staircase', 'staircase_summary']
 
 # %% ../nbs/01_estimators.ipynb #6f02de54
 def gaussian_rho(mi:float, dim:int)->float:
@@ -327,7 +327,7 @@ def standardised(z:torch.Tensor)->torch.Tensor:
     return (z - z.mean(0)) / z.std(0, correction=0).clamp_min(1e-6)
 
 # %% ../nbs/01_estimators.ipynb #ebdf4ff1
-def _inverse_sqrt(c:torch.Tensor)->torch.Tensor:
+def inverse_sqrt(c:torch.Tensor)->torch.Tensor:
     "C^(-1/2) of each of a batch of symmetric positive-definite matrices."
     lam, v = torch.linalg.eigh(c)
     return v @ torch.diag_embed(lam.rsqrt()) @ v.mT
@@ -340,7 +340,7 @@ def canonical_correlation(a:torch.Tensor, # (..., N, p): N samples of p features
     a, b = a - a.mean(-2, keepdim=True), b - b.mean(-2, keepdim=True)
     def cov(u, v): return u.mT @ v / u.shape[-2]
     with torch.no_grad():
-        wa, wb = (_inverse_sqrt(cov(z, z) + ridge * torch.eye(z.shape[-1], dtype=z.dtype, device=z.device))
+        wa, wb = (inverse_sqrt(cov(z, z) + ridge * torch.eye(z.shape[-1], dtype=z.dtype, device=z.device))
                   for z in (a, b))
         u, _, vh = torch.linalg.svd(wa @ cov(a, b) @ wb)
         wa, wb = wa @ u[..., :1], wb @ vh.mT[..., :1]

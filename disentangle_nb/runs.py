@@ -20,8 +20,8 @@ from fastai.callback.progress import ProgressCallback
 from fastcore.basics import noop
 from fastai.distributed import DistributedTrainer
 from fastai.torch_core import rank_distrib
-from .core import (DataFileError, Heartbeat, check_choice, default_device, echo, interactive, reading,
-                                 set_seed, unwrap)
+from .core import (DataFileError, Heartbeat, atomic_write_text, check_choice, default_device, echo,
+                                 interactive, reading, set_seed, unwrap)
 from .estimators import BOUNDS
 from .data import DATASETS, DatasetEntry, PairLoader, ColoredMNIST, have_data
 from .shapes3d import Shapes3D
@@ -213,6 +213,8 @@ class HistoryLogger(Callback):
     "A row per epoch (validation interval) in history.csv: one header for both stages, empty if a stage lacks a term."
     order = 60  # after the Recorder
     def __init__(self, path, stage:str): self.path, self.stage = Path(path), stage
+    def before_fit(self):  # a log begun by an earlier version (a reused stage 1) gets today's columns, once
+        if not rank_distrib(): history_up_to_date(self.path)
     def after_epoch(self):
         if rank_distrib(): return
         names = self.recorder.metric_names[1:-1]  # train_loss, valid_loss, terms
@@ -221,7 +223,6 @@ class HistoryLogger(Callback):
                **{k: float(v) for k, v in zip(names, self.recorder.values[-1])},
                'iters_per_s': round(stage_cb(self.learn).iters_per_second, 2),
                'seconds': round(time.time() - self.learn.fit_start, 1)}
-        history_up_to_date(self.path)  # a log begun by an earlier version (a reused stage 1) gets today's columns
         new = not self.path.exists()
         with writing(self.path), self.path.open('a', newline='') as f:
             w = csv.DictWriter(f, fieldnames=HISTORY_COLUMNS)
@@ -496,14 +497,15 @@ AGREEMENT_FILE, AGREEMENT_PAIRS = 'agreement.json', 20_000 # training pairs the 
 
 def keep_agreed(shared:SharedMI, cfg:TrainConfig, out:Path, device, progress:bool=True)->dict:
     "Keep in the trained S the directions its views agree on (threshold `cfg.agreement`); save; returns what was kept."
+    bs = 500
     with torch.random.fork_rng(devices=[]):
         splits = {s: make_dataset(cfg, s, device) for s in ('train', 'valid')}
-        feats = {s: extract_features(shared, None, ds, bs=500, n_batches=math.ceil(min(AGREEMENT_PAIRS, len(ds)) / 500))
+        feats = {s: extract_features(shared, None, ds, bs, n_batches=math.ceil(min(AGREEMENT_PAIRS, len(ds)) / bs))
                  for s, ds in splits.items()}
     kept = shared.agree(*((f['S_X'], f['S_Y']) for f in feats.values()), cfg.agreement)
     if rank_distrib() == 0:
         atomic_save(shared.state_dict(), out/'shared.pth')
-        (out/AGREEMENT_FILE).write_text(json.dumps(kept))
+        atomic_write_text(out/AGREEMENT_FILE, json.dumps(kept))
     if progress: echo(f"stage 1: S keeps the {kept['kept']} of its {kept['of']} directions its views agree on "
                       f"(held-out correlation >= {cfg.agreement})")
     return kept

@@ -19,7 +19,7 @@ from fastai.callback.progress import ProgressCallback  # noqa: F401
 from fastcore.basics import patch
 from fastai.data.core import DataLoaders
 from .core import check_choice, config_kwargs, default_device
-from .estimators import BOUNDS, make_bound
+from .estimators import BOUNDS, inverse_sqrt, make_bound
 from .networks import Encoder, GlobalStatNet, LocalStatNet, view_pair
 from .data import PairLoader, PairDataset, PairBatch, FactorSpec
 
@@ -314,8 +314,7 @@ def agreed_subspace(train:tuple, held:tuple, # (S_X, S_Y) of training pairs and 
     cx, cy = sx - mean, sy - mean
     pooled = (cx.T @ cx + cy.T @ cy) / (2 * len(cx))
     pooled = pooled + ridge * pooled.trace() / len(pooled) * torch.eye(len(pooled), dtype=pooled.dtype)
-    ev, vecs = torch.linalg.eigh(pooled)
-    whiten = vecs @ torch.diag(ev.rsqrt()) @ vecs.T
+    whiten = inverse_sqrt(pooled)
     cross = cx.T @ cy / len(cx)
     directions = (whiten @ torch.linalg.eigh(whiten @ (cross + cross.T) / 2 @ whiten)[1]).flip(1)  # most agreed first
     hx, hy = ((s.double() - mean) @ directions for s in held)

@@ -118,7 +118,7 @@ def variant_row(name:str, run, iteration:int|None=None, # a snapshot's iteration
                 seconds_per_iteration=seconds_per_iteration(run), final_terms=final_terms(run),
                 config={k: getattr(cfg, k) for k in VARIANT_CONFIG}, accuracy={p: table.accuracy(p) for p in protocols},
                 distance_to_ideal={p: table.distance_to_ideal(p) for p in protocols} if split else None,
-                **({'agreement': read_agreement(run)} if read_agreement(run) else {}),
+                **({'agreement': kept} if (kept := read_agreement(run)) else {}),
                 ideal=table.ideal, probe_seeds=len(seeds), data=table.data,
                 **({'evaluations': {e: EVALUATIONS[e].measure(run, loaded, table, noop) for e in evaluations}}
                    if evaluations else {}))
