@@ -17,8 +17,8 @@ from .core import check_choice, default_device
 from .estimators import dime
 from .networks import Encoder, conv_out, encoder_depth
 from .shared_stage import SharedMI, shared_learner
-from .runs import (HISTORY_COLUMNS, TrainConfig, load_weights, make_dataset, open_run, run_config,
-                                 run_stage, show_progress)
+from .runs import (HISTORY_COLUMNS, LoadedRun, TrainConfig, load_weights, make_dataset, open_run,
+                                 run_config, run_stage, show_progress)
 
 # %% auto #0
 __all__ = ['VAE_LATENT', 'BASELINES', 'ConvDecoder', 'VAE', 'DimeShared', 'Baseline', 'baseline_learner', 'train_baseline',
@@ -131,7 +131,7 @@ def baseline_of(run)->str|None:
     "The name in `BASELINES` of the method a run folder trained (its `<method>.pth`), None for a run of our stages."
     return next((m for m in BASELINES if (Path(run)/f'{m}.pth').exists()), None)
 
-def load_baseline(run, device=None)->tuple:
+def load_baseline(run, device=None)->LoadedRun:
     "(configuration, trained model in evaluation mode, None) of a baseline's run folder, as `load_run` gives ours."
     run, device, method = Path(run), default_device(device), baseline_of(run)
     if method is None: raise FileNotFoundError(f'{run} holds no trained baseline (none of {", ".join(BASELINES)})')
@@ -139,4 +139,4 @@ def load_baseline(run, device=None)->tuple:
     with torch.random.fork_rng(devices=[]): image_shape = make_dataset(cfg, 'valid', device).image_shape
     model = BASELINES[method].build(cfg, image_shape)
     model.load_state_dict(load_weights(run/f'{method}.pth', device))
-    return cfg, model.to(device).eval(), None
+    return LoadedRun(cfg, model.to(device).eval(), None)

@@ -11,10 +11,11 @@ from dataclasses import replace
 from pathlib import Path
 import matplotlib
 from . import __version__
+from .compute import PRECISIONS, Compute, resolve_compute
 from .estimators import mi_staircase, plot_staircase, staircase_estimators, staircase_summary
 from .runs import PRESETS, DATASETS, STAGES, DiskFull, resolve_config, train, read_history
 from .shared_stage import NonFiniteTerm
-from .performance import benchmark, hardware_name
+from .performance import benchmark, benchmark_levers, format_levers, hardware_name
 from .core import default_device, hardware, interactive, write_results
 from .data import download_mnist
 from .evaluation import evaluate_run
@@ -23,10 +24,10 @@ from .satellite import pixel_map_figure
 from .studies import MadeBy, read_study, run_made, run_study
 
 # %% auto #0
-__all__ = ['DOWNLOADS', 'run_staircase', 'add_staircase_command', 'parse_overrides', 'stage_speeds', 'run_train',
-           'add_train_command', 'run_bench', 'add_bench_command', 'run_demo', 'add_demo_command', 'run_evaluate',
-           'run_report', 'add_run_folder_commands', 'run_pixel_map', 'add_pixel_map_command', 'run_study_command',
-           'add_study_command', 'add_download_command', 'parser', 'main']
+__all__ = ['DOWNLOADS', 'run_staircase', 'add_staircase_command', 'parse_overrides', 'stage_speeds', 'add_compute_options',
+           'compute_of', 'run_train', 'add_train_command', 'run_bench', 'add_bench_command', 'run_demo',
+           'add_demo_command', 'run_evaluate', 'run_report', 'add_run_folder_commands', 'run_pixel_map',
+           'add_pixel_map_command', 'run_study_command', 'add_study_command', 'add_download_command', 'parser', 'main']
 
 # %% ../nbs/90_cli.ipynb #2c7a695a
 def run_staircase(args)->dict:
@@ -80,13 +81,28 @@ def stage_speeds(history)->dict:
     return {st: sum(float(r['iters_per_s']) for r in rows if r['stage'] == st) / sum(r['stage'] == st for r in rows)
             for st in dict.fromkeys(r['stage'] for r in rows)}
 
+# %% ../nbs/90_cli.ipynb #0f10fa99
+def add_compute_options(parser):
+    "Add --precision, --compile and --threads (how a run computes, `03b_compute`) to a subcommand's `parser`."
+    parser.add_argument('--precision', choices=['auto', *PRECISIONS], default='auto',
+                        help="autocast precision: 'auto' is bf16 on a GPU that has it, fp32 on a CPU")
+    parser.add_argument('--compile', choices=['auto', 'on', 'off'], default='auto',
+                        help="torch.compile the models' forward pass: 'auto' is on on a GPU, off on a CPU")
+    parser.add_argument('--threads', type=int, default=None,
+                        help='torch CPU threads (default: $OMP_NUM_THREADS if set, else the cores free at the start)')
+
+def compute_of(args)->Compute:
+    "The `Compute` of a `train` or `demo` command line."
+    return resolve_compute(default_device(args.device), args.precision, args.compile)
+
 # %% ../nbs/90_cli.ipynb #f0247b8c
 def run_train(args):
     "Resolve the configuration and run `train`, printing the iterations per second of each stage."
     cfg = resolve_config(args.dataset, args.preset, {**parse_overrides(args.set), 'seed': args.seed})
     print(f'{args.dataset}, preset {args.preset}, stage {args.stage} -> {args.out} on {hardware()}')
     start = time.time()
-    learners = train(cfg, args.out, args.stage, resume=args.resume, device=args.device, distributed=args.distributed)
+    learners = train(cfg, args.out, args.stage, resume=args.resume, device=args.device, distributed=args.distributed,
+                     compute=compute_of(args), threads=args.threads)
     for stage, rate in stage_speeds(Path(args.out)/'history.csv').items(): print(f'{stage}: {rate:.1f} iterations/s')
     print(f'done in {time.time() - start:.0f}s; run folder {args.out}')
     return learners
@@ -106,12 +122,18 @@ def add_train_command(commands):
                    help="data-parallel with fastai's distrib_ctx (launch with torchrun)")
     t.add_argument('--set', nargs='*', action='extend', metavar='KEY=VALUE',
                    help='override configuration fields, e.g. --set lr=5e-4 gamma=1')
+    add_compute_options(t)
     t.set_defaults(func=run_train)
 
 # %% ../nbs/90_cli.ipynb #fe714a55
 def run_bench(args)->dict:
     "Run the benchmark of the performance chapter and write its JSON."
     device = default_device(args.device)
+    if args.levers:
+        out = args.out or f'figures/benchmark_levers_{hardware_name(device)}.json'
+        result = benchmark_levers(args.datasets[0], args.preset, tuple(args.stages), args.iters, args.rounds, out)
+        print(format_levers(result)); print(f"wrote {out} in {result['seconds']:.0f}s")
+        return result
     out = args.out or f'figures/benchmark_{hardware_name(device)}.json'
     result = benchmark(tuple(args.datasets), tuple(args.stages), tuple(args.batch_sizes), tuple(args.growth),
                        args.preset,
@@ -135,16 +157,18 @@ def add_bench_command(commands):
     b.add_argument('--iters', type=int, default=5, help='iterations per round')
     b.add_argument('--rounds', type=int, default=3, help='interleaved rounds of ours and reference')
     b.add_argument('--device', default='auto')
-    b.add_argument('--out', default=None, help='results JSON (default figures/benchmark_<device>.json)')
+    b.add_argument('--levers', action='store_true',
+                   help="each lever of our step (the performance chapter's benchmark_levers) on the first dataset")
+    b.add_argument('--out', default=None, help='results JSON (default figures/benchmark[_levers]_<device>.json)')
     b.set_defaults(func=run_bench)
 
 # %% ../nbs/90_cli.ipynb #5b3cb570
 def run_demo(args):
     "Run the main job, or, given several training seeds, the main job over them."
     probe_seeds = tuple(args.probe_seeds) if args.probe_seeds else None  # None: the preset's (`report_probe_seeds`)
-    if args.seeds: return repeat(args.out, args.dataset, args.preset, args.seeds, args.device, args.results_dir,
-                                 seeds=probe_seeds)
-    return demo(args.out, args.dataset, args.preset, args.seed, args.device, args.results_dir, seeds=probe_seeds)
+    how = dict(compute=compute_of(args), threads=args.threads, seeds=probe_seeds)
+    if args.seeds: return repeat(args.out, args.dataset, args.preset, args.seeds, args.device, args.results_dir, **how)
+    return demo(args.out, args.dataset, args.preset, args.seed, args.device, results_dir=args.results_dir, **how)
 
 # %% ../nbs/90_cli.ipynb #ffc32f0c
 def add_demo_command(commands):
@@ -161,6 +185,7 @@ def add_demo_command(commands):
     d.add_argument('--results-dir', default='figures', help='where <dataset>_<preset>_probes.json goes')
     d.add_argument('--probe-seeds', type=int, nargs='+', default=None, metavar='SEED',
                    help="probe seeds of the report (default: the preset's, from the demo chapter's report_probe_seeds)")
+    add_compute_options(d)
     d.set_defaults(func=run_demo)
 
 # %% ../nbs/90_cli.ipynb #f723e6f8

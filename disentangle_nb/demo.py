@@ -10,8 +10,9 @@ import json, shutil, time
 from dataclasses import asdict
 from pathlib import Path
 import matplotlib.pyplot as plt
+from .compute import Compute, read_compute
 from .core import code_version, default_device, echo, hardware, phase, write_results
-from .runs import resolve_config, train, make_dataset, load_run, read_history
+from .runs import EVAL_BATCH, resolve_config, train, make_dataset, load_run, read_history
 from .probes import PROTOCOLS, PROBE_SEEDS, CAPACITY_CURVE, ProbeTable, plot_probe_capacity, mean_sd
 from .evaluation import (PAPER_TABLES, EVALUATIONS, Evaluation, ProbeCallback, evaluate_run,
                                        write_probe_results, results_head, run_preset, run_iterations,
@@ -36,12 +37,13 @@ def _save(fig, path)->str:
 
 # %% ../nbs/09_demo.ipynb #9e945c8b
 def retrieval_figures(run, loaded, # the run folder, and `load_run(run)`
-                      n_gallery:int=10_000, bs:int=500)->dict:
+                      n_gallery:int=10_000)->dict:
     "Retrieval and recombination figures of a run, and its kNN table if it has labels (test queries, training gallery)."
-    run, (cfg, shared, exclusive) = Path(run), loaded
-    def one_pass(split, n):  # at most `n` pairs of the split, each anchor once
-        ds = make_dataset(cfg, split); b = min(bs, len(ds))
-        return Gallery(shared, exclusive, ds, bs=b, n_batches=-(-min(n, len(ds)) // b), name=split)
+    run, (_, shared, exclusive) = Path(run), loaded
+    def one_pass(split, n):  # at most `n` pairs of the split's fixed pass, each anchor once
+        ds = loaded.dataset(split); b = min(EVAL_BATCH, len(ds))
+        return Gallery(shared, exclusive, ds, bs=b, n_batches=-(-min(n, len(ds)) // b), name=split,
+                       feats=loaded.features(split, n))
     gallery, query = one_pass('train', n_gallery), one_pass('test', 2000)
     spec, rows, k = query.ds.spec, min(6, len(query) // 2), min(5, len(gallery))
     knn = format_knn_table(knn_accuracy(gallery.feats, query.feats, spec), spec) if spec.labelled else None
@@ -86,9 +88,10 @@ def training_seconds(run)->dict:
 
 def provenance(run, cfg, probe_seeds, # the run folder, its configuration, the probe seeds of its table
                evaluation_seconds:dict)->dict:
-    "What produced a run's results: the code, the whole configuration, the seeds, the hardware, each phase's time."
+    "What produced a run's results: code, whole configuration, seeds, hardware, how it trained, each phase's time."
     return {'code': code_version(), 'config': asdict(cfg), 'training_seed': cfg.seed, 'probe_seeds': list(probe_seeds),
-            'hardware': hardware(), 'training_seconds': training_seconds(run), 'evaluation_seconds': evaluation_seconds}
+            'hardware': hardware(), 'compute': read_compute(run), 'training_seconds': training_seconds(run),
+            'evaluation_seconds': evaluation_seconds}
 
 # %% ../nbs/09_demo.ipynb #c3c03ff6
 QUICK_NOTE = ("The `quick` schedule is short: what is left of the exclusive factor in S and of the shared one in E is "
@@ -267,6 +270,7 @@ def publish_figures(run, prefix:str, fig_dir='figures')->list:
 
 # %% ../nbs/09_demo.ipynb #454a99fd
 def demo(run='runs/demo', dataset:str='cmnist', preset:str='quick', seed:int=0, device=None,
+         compute:Compute|None=None, threads:int|None=None, # how to train (`train`'s): None picks them
          results_dir='figures', # where its results file is published, unless a different one is there (`publication`)
          probe_every:int=250, overrides:dict|None=None, progress:bool=True,
          protocols:dict=PROTOCOLS, seeds=None, # report probe protocols and seeds (None: `report_probe_seeds(preset)`)
@@ -280,7 +284,8 @@ def demo(run='runs/demo', dataset:str='cmnist', preset:str='quick', seed:int=0, 
     device = default_device(device)
     train_ds, valid_ds = make_dataset(cfg, 'train', device), make_dataset(cfg, 'valid', device)
     probes = [ProbeCallback(probe_every, train_ds, valid_ds, path=run)] if train_ds.spec.labelled else []
-    train(cfg, run, resume=(run/'checkpoints').exists(), device=device, progress=progress, cbs=[*probes, *(cbs or [])])
+    train(cfg, run, resume=(run/'checkpoints').exists(), device=device, progress=progress, cbs=[*probes, *(cbs or [])],
+          compute=compute, threads=threads)
     own = run/f'{dataset}_{run_preset(cfg)}_probes.json'
     publish, kept = publication(own, results_dir, replace)
     path = report(run, own, started=start, protocols=protocols, seeds=seeds or report_probe_seeds(preset), progress=out,

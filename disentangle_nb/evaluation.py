@@ -23,9 +23,10 @@ from .core import echo, hardware, phase, torch_threads, unwrap, write_results
 from .data import FactorSpec, PairDataset, REPRESENTATIONS
 from .shared_stage import run_iteration
 from .exclusive_stage import ExclusiveMI
-from .probes import (ProbeProtocol, PROTOCOLS, PROBE_SEEDS, ProbeTable, extract_features, encode_pairs,
+from .probes import (ProbeProtocol, PROTOCOLS, PROBE_SEEDS, ProbeTable, encode_pairs,
                                    probe_fits, probe_table, view_of)
-from .runs import PRESETS, TrainConfig, resolve_config, load_run, run_config, make_dataset, read_history
+from .runs import (PRESETS, LoadedRun, TrainConfig, resolve_config, load_run, run_config, make_dataset,
+                                 read_history)
 
 # %% auto #0
 __all__ = ['PAPER_TABLES', 'RESULT_KEYS', 'EVALUATIONS', 'CALLBACK_PROTOCOL', 'PROBES_CSV', 'results_head', 'probe_results',
@@ -124,25 +125,22 @@ def run_iterations(run_dir)->dict:
 
 # %% ../nbs/08b_evaluation.ipynb #149893e1
 def evaluate_run(run_dir, out=None, # the results file to write, if any
-                 protocols:dict=PROTOCOLS, seeds=PROBE_SEEDS, device=None, bs:int=500,
+                 protocols:dict=PROTOCOLS, seeds=PROBE_SEEDS, device=None,
                  threads:int|None=None, # torch threads; None: torch's default (the evaluation has the whole machine)
-                 loaded:tuple|None=None, # `load_run(run_dir, device, ...)` if loaded already (e.g. snapshot weights)
+                 loaded:LoadedRun|None=None, # `load_run(run_dir, device, ...)` if loaded already (snapshot weights...)
                  seconds:dict|None=None, # phase -> wall time, filled in when given
                  progress=echo, # where the lines of progress go
                 )->ProbeTable:
     "The probe table of a trained run on its dataset's held-out splits; writes the results file to `out` when given."
     start, seconds = time.time(), {} if seconds is None else seconds
     with torch_threads(threads):
-        cfg, shared, exclusive = loaded or load_run(run_dir, device)
-        splits = {s: make_dataset(cfg, s, device) for s in ('train', 'valid', 'test')}
+        loaded = loaded or load_run(run_dir, device)
+        cfg, splits = loaded[0], {s: loaded.dataset(s) for s in ('train', 'valid', 'test')}
         if not splits['test'].spec.labelled:
             raise ValueError(f'{cfg.dataset} has no factor labels, so {run_dir} has no probe table: '
                              f'`disentangle-nb report {run_dir}` gives what needs none')
         with phase('features', seconds, progress) as beat:
-            feats = {}
-            for s, ds in splits.items():
-                feats[s] = extract_features(shared, exclusive, ds, bs=bs,
-                                            beat=lambda m: beat(lambda: f'{s} split, {m()}'))
+            feats = {s: loaded.features(s, beat=lambda m: beat(lambda: f'{s} split, {m()}')) for s in splits}
         n = {s: len(f['labels_x']) for s, f in feats.items()}
         data = (f"{splits['test'].data}; probes fit on {n['train']} training pairs ({splits['train'].data}) "
                 f"and selected on {n['valid']} validation pairs ({splits['valid'].data})")

@@ -220,7 +220,8 @@ def forward(self:ExclusiveMI, x, y):
             terms[f'global_{v}'] = self.bounds[f'global_{v}'](*self.global_nets[i](fmap, r, perm))
         if self.local_nets is not None:
             terms[f'local_{v}'] = self.bounds[f'local_{v}'](*self.local_nets[i](fmap, r, perm))
-        loss, logs = self.independence[i](s, e, self.lambda_adv)
+        with torch.autocast(x.device.type, enabled=False):  # the independence term in float32 in every precision
+            loss, logs = self.independence[i](s, e, self.lambda_adv)
         independence_losses.append(loss); means.append(mu)
         terms.update({f'{k}_{v}': t for k, t in logs.items()})
     terms['mi'] = weighted_mi(terms, self.alpha, self.beta)

@@ -15,16 +15,16 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import LinearSVC
 from .data import FactorSpec, REPRESENTATIONS
-from .probes import dependence_accuracy, extract_features, mean_sd_text, view_of
+from .probes import dependence_accuracy, mean_sd_text, view_of
 from .estimators import SeparableCritic, make_bound, split_scores, u_centred, centred_dcor
-from .runs import make_dataset
+from .runs import LoadedRun
 
 # %% auto #0
 __all__ = ['METRICS', 'CODES', 'discretise', 'discrete_mi', 'nmi_matrix', 'weighted_one_minus_entropy', 'dci_scores', 'forest',
            'dci', 'top_two_gap', 'mig', 'sap_matrix', 'sap', 'active_latents', 'infom_infoc', 'linear_readout', 'infoe',
            'normalised_accuracy', 'leakage_matrix', 'code_metrics', 'code_of', 'disentanglement_metrics',
-           'metrics_lines', 'capped_features', 'run_features', 'metrics_evaluation', 'held_out_mi', 'dcor_test',
-           'independence_lines', 'independence_evaluation', 'dependence_evaluation', 'dependence_lines']
+           'metrics_lines', 'run_features', 'metrics_evaluation', 'held_out_mi', 'dcor_test', 'independence_lines',
+           'independence_evaluation', 'dependence_evaluation', 'dependence_lines']
 
 # %% ../nbs/08c_metrics.ipynb #15ceb3a1
 def discretise(z:np.ndarray, bins:int=20)->np.ndarray:
@@ -237,20 +237,11 @@ def metrics_lines(measured:dict)->list:
             '', '```', *leakage, '```', '']
 
 # %% ../nbs/08c_metrics.ipynb #60908405
-def capped_features(shared, exclusive, ds, n:int, bs:int=500)->dict:
-    "`extract_features` of at most the first `n` pairs of `ds`, each anchor once."
-    bs = min(bs, n)
-    feats = extract_features(shared, exclusive, ds, bs=bs, n_batches=math.ceil(min(n, len(ds)) / bs))
-    return {k: v[:n] for k, v in feats.items()}
-
-def run_features(loaded, # `load_run(run)`
+def run_features(loaded:LoadedRun, # `load_run(run)`
                  n_train:int, n_test:int, n_valid:int=0)->tuple:
-    "`capped_features` of a run's training, test (and validation) splits, not drawing from the caller's generator."
-    cfg, shared, exclusive = loaded
+    "(split -> the first n pairs' features of the training, test (and validation) split, the factors' `FactorSpec`)."
     sizes = {s: n for s, n in (('train', n_train), ('valid', n_valid), ('test', n_test)) if n}
-    with torch.random.fork_rng(devices=[]):
-        splits = {s: make_dataset(cfg, s, next(shared.parameters()).device) for s in sizes}
-        return {s: capped_features(shared, exclusive, ds, sizes[s]) for s, ds in splits.items()}, splits['test'].spec
+    return {s: loaded.features(s, n) for s, n in sizes.items()}, loaded.dataset('test').spec
 
 # %% ../nbs/08c_metrics.ipynb #0edca4ec
 def metrics_evaluation(run, loaded, table, beat, # run folder, `load_run(run)`, its `ProbeTable` (unused), a `Heartbeat`

@@ -37,7 +37,7 @@ class Encoder(nn.Module):
         for i, (a, b) in enumerate(zip(chans[:-1], chans[1:])):
             layers.append(nn.Conv2d(a, b, 4, stride=1 if i == 0 else 2, bias=i == 0))
             if i > 0: layers.append(nn.BatchNorm2d(b))
-            layers.append(nn.LeakyReLU(0.2))
+            layers.append(nn.LeakyReLU(0.2, inplace=True))  # in place: the same numbers, a copy less
         self.convs = nn.Sequential(*layers)
         side = conv_out(img_size, depth)
         self.map_shape = (chans[-1], side, side)
@@ -46,7 +46,7 @@ class Encoder(nn.Module):
 
     def forward(self, x):
         fmap = self.convs(x)
-        return fmap, self.head(fmap.flatten(1))
+        return fmap, self.head(fmap.flatten(1)).float()  # float32 under bf16 autocast too (`03b_compute`)
 
 # %% ../nbs/03_networks.ipynb #4a96dc81
 class GlobalStatNet(nn.Module):
@@ -54,17 +54,18 @@ class GlobalStatNet(nn.Module):
     def __init__(self, map_shape:tuple, rep_dim:int, hidden:int=512):
         super().__init__()
         c, h, w = map_shape
-        self.convs = nn.Sequential(nn.Conv2d(c, 64, 3, padding=1), nn.ReLU(), nn.Conv2d(64, 32, 3, padding=1),
+        self.convs = nn.Sequential(nn.Conv2d(c, 64, 3, padding=1), nn.ReLU(inplace=True),
+                                   nn.Conv2d(64, 32, 3, padding=1),
                                    nn.Flatten())
-        self.dense = nn.Sequential(nn.Linear(32 * h * w + rep_dim, hidden), nn.ReLU(),
-                                   nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+        self.dense = nn.Sequential(nn.Linear(32 * h * w + rep_dim, hidden), nn.ReLU(inplace=True),
+                                   nn.Linear(hidden, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, 1))
 
     def forward(self, fmap, rep, perm=None):
         "Scores (B,) of (fmap_i, rep_i); with `perm` (B,) or (K, B): (t_joint (B,), t_marg (B, K)), negatives rep[perm]"
         feat = self.convs(fmap)
         first, n_feat = self.dense[0], feat.shape[-1]
         f = F.linear(feat, first.weight[:, :n_feat], first.bias)  # the map's part of the first layer, once per map
-        score = lambda r: self.dense[1:](f + F.linear(r, first.weight[:, n_feat:])).squeeze(-1)
+        score = lambda r: self.dense[1:](f + F.linear(r, first.weight[:, n_feat:])).squeeze(-1).float()
         if perm is None: return score(rep)
         marg = score(rep[perm])
         return score(rep), marg[:, None] if perm.ndim == 1 else marg.T
@@ -75,14 +76,15 @@ class LocalStatNet(nn.Module):
         super().__init__()
         self.map_proj = nn.Linear(map_channels, hidden)
         self.rep_proj = nn.Linear(rep_dim, hidden, bias=False)
-        self.rest = nn.Sequential(nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1))
+        self.rest = nn.Sequential(nn.ReLU(inplace=True), nn.Linear(hidden, hidden), nn.ReLU(inplace=True),
+                                  nn.Linear(hidden, 1))
 
     def forward(self, fmap, rep, perm=None):
         "Scores (B, H*W) of (fmap_i, rep_i) per location; with `perm`: (t_joint (B*H*W,), t_marg (B*H*W, K))."
         # (B, H*W, hidden): every location's features, projected once
         m = self.map_proj(fmap.flatten(2).transpose(1, 2))
         r = self.rep_proj(rep)
-        score = lambda rr: self.rest(m + rr[..., None, :]).squeeze(-1)  # (..., B, hidden) -> (..., B, H*W)
+        score = lambda rr: self.rest(m + rr[..., None, :]).squeeze(-1).float()  # (..., B, hidden) -> (..., B, H*W)
         if perm is None: return score(r)
         marg = score(r[perm])
         return score(r).flatten(), (marg.reshape(-1, 1) if perm.ndim == 1

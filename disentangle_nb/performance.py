@@ -6,7 +6,8 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/performance.html.md"""
 
 # %% ../nbs/11_performance.ipynb #1053240d
 from __future__ import annotations
-import time, warnings
+import os, subprocess, sys, time, warnings
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 import numpy as np
 import torch
@@ -17,6 +18,7 @@ with warnings.catch_warnings():  # fastai.layers applies torch.jit.script on imp
     warnings.filterwarnings('ignore', r'`torch\.jit\.script` is deprecated', FutureWarning)
     from fastai.callback.core import Callback
 from fastcore.basics import noop
+from .compute import Compute, ComputeCallback, keep_freed_memory, pick_threads, resolve_compute
 from .core import default_device, hardware, set_seed, write_results
 from .data import PairDataset
 from .shared_stage import SharedMI, shared_learner, stage_dls
@@ -24,9 +26,10 @@ from .exclusive_stage import ExclusiveMI, exclusive_learner
 from .runs import TrainConfig, resolve_config, make_dataset
 
 # %% auto #0
-__all__ = ['PEAK_BF16_TFLOPS', 'ItemPairs', 'ReferenceLoop', 'sync', 'StepTimer', 'stage_model', 'stage_learner', 'our_times',
-           'PeakMemory', 'CallTimer', 'data_share', 'step_flops', 'peak_fraction', 'benchmark_row', 'hardware_name',
-           'benchmark', 'format_row', 'plot_growth', 'demo_phases', 'format_phases']
+__all__ = ['PEAK_BF16_TFLOPS', 'LEVERS', 'ItemPairs', 'ReferenceLoop', 'sync', 'StepTimer', 'stage_model', 'stage_learner',
+           'our_times', 'PeakMemory', 'CallTimer', 'data_share', 'step_flops', 'peak_fraction', 'benchmark_row',
+           'hardware_name', 'benchmark', 'format_row', 'plot_growth', 'demo_phases', 'format_phases', 'set_inplace',
+           'lever_rows', 'compile_row', 'busy_core', 'threads_rows', 'benchmark_levers', 'format_levers']
 
 # %% ../nbs/11_performance.ipynb #49aee966
 class ItemPairs(Dataset):
@@ -80,10 +83,13 @@ def stage_model(cfg:TrainConfig, stage:str, ds:PairDataset):
     shared = SharedMI.from_config(cfg, ds.image_shape)
     return shared if stage == 'shared' else ExclusiveMI.from_config(cfg, shared.to(ds.device))
 
-def stage_learner(cfg:TrainConfig, stage:str, train_ds, valid_ds, iters:int):
-    "A `Learner` of `stage` for `iters` iterations per fit, with a `StepTimer`, its progress bar and logging off."
+def stage_learner(cfg:TrainConfig, stage:str, train_ds, valid_ds, iters:int,
+                  compute:Compute|None=None, # how the step computes; None: `resolve_compute` of the data's device
+                 ):
+    "A `Learner` of `stage` for `iters` iterations per fit: a `StepTimer`, `compute` applied, no bar or logging."
     dls = stage_dls(train_ds, valid_ds, cfg.batch_size, iters, 1, cfg.seed)
-    model, cbs = stage_model(cfg, stage, train_ds), [StepTimer()]
+    compute = compute or resolve_compute(train_ds.device)
+    model, cbs = stage_model(cfg, stage, train_ds), [StepTimer(), ComputeCallback(compute, noop)]
     learn = (shared_learner(dls, model, cfg.lr, cbs=cbs) if stage == 'shared'
              else exclusive_learner(dls, model, cfg.lr, cfg.lr_disc, cfg.disc_steps, cbs=cbs))
     learn.remove_cb(learn.progress); learn.logger = noop
@@ -251,3 +257,85 @@ def format_phases(row:dict)->str:
     def line(kind): return (f"{kind:<10} {row[f'{kind}_total']:7.0f} s: "
                             + ', '.join(f'{k} {v:.0f} s' for k, v in row[kind].items()))
     return f"{row['hardware']}\n{line('training')}\n{line('evaluation')}"
+
+# %% ../nbs/11_performance.ipynb #8684cc69
+def set_inplace(model:torch.nn.Module, inplace:bool)->torch.nn.Module:
+    "Switch the activations of `model` (`nn.ReLU`, `nn.LeakyReLU`) to compute in place or into a copy."
+    for m in model.modules():
+        if isinstance(m, (torch.nn.ReLU, torch.nn.LeakyReLU)): m.inplace = inplace
+    return model
+
+# name -> (`Compute`, activations in place): each adds a lever to the one before
+LEVERS = {'as before': (Compute(channels_last=False), False),
+          'in-place activations': (Compute(channels_last=False), True),
+          'channels-last': (Compute(), True), 'bf16 autocast': (Compute('bf16'), True)}
+
+def lever_rows(cfg:TrainConfig, stage:str, iters:int=20, rounds:int=3, warmup:int=5, levers:dict=LEVERS,
+               label:str='')->list:
+    "it/s of `stage`'s step (median of `rounds` x `iters`) with each of `levers`, interleaved; `label` after each name."
+    set_seed(cfg.seed)
+    train_ds, valid_ds = make_dataset(cfg, 'train'), make_dataset(cfg, 'valid')
+    learners = {}
+    for name, (compute, inplace) in levers.items():
+        learners[name] = learn = stage_learner(cfg, stage, train_ds, valid_ds, iters, compute)
+        set_inplace(learn.model, inplace); our_times(learn, warmup)
+    times = {name: [] for name in levers}
+    for _ in range(rounds):
+        for name, learn in learners.items(): times[name] += our_times(learn, iters)
+    return [dict(stage=stage, lever=name + label, it_s=round(1 / float(np.median(t)), 2)) for name, t in times.items()]
+
+# %% ../nbs/11_performance.ipynb #c54ac56e
+def compile_row(cfg:TrainConfig, stage:str, iters:int=20, rounds:int=3)->dict:
+    "The step of `stage` compiled against eager: seconds of the first `iters` iterations (compiling), then it/s each."
+    set_seed(cfg.seed)
+    train_ds, valid_ds = make_dataset(cfg, 'train'), make_dataset(cfg, 'valid')
+    eager, compiled = (stage_learner(cfg, stage, train_ds, valid_ds, iters, Compute(compile=c)) for c in (False, True))
+    start = time.perf_counter(); our_times(compiled, iters); first = time.perf_counter() - start
+    our_times(eager, iters)
+    times = {'eager': [], 'compiled': []}
+    for _ in range(rounds): times['eager'] += our_times(eager, iters); times['compiled'] += our_times(compiled, iters)
+    speed = {k: round(1 / float(np.median(t)), 2) for k, t in times.items()}
+    return dict(stage=stage, first_iterations_s=round(first, 1), eager_it_s=speed['eager'],
+                compiled_it_s=speed['compiled'], ratio=round(speed['compiled'] / speed['eager'], 2))
+
+@contextmanager
+def busy_core():
+    "While the block runs, another process keeps one core busy (a Python loop)."
+    proc = subprocess.Popen([sys.executable, '-c', 'while True: pass'])
+    try: time.sleep(0.5); yield proc
+    finally: proc.kill(); proc.wait()
+
+def threads_rows(cfg:TrainConfig, iters:int=20, rounds:int=3)->list:
+    "Stage 1's it/s idle and beside a busy core, with every core's thread, one, and `pick_threads`' choice."
+    saved, rows = torch.get_num_threads(), []
+    for beside in (False, True):
+        with (busy_core() if beside else nullcontext()):
+            for name, n in (('all cores', os.cpu_count()), ('one', 1), ('picked', None)):
+                threads, why = pick_threads(n)
+                it_s = lever_rows(cfg, 'shared', iters, rounds, levers={'threads': LEVERS['channels-last']})[0]['it_s']
+                rows.append(dict(busy_process=beside, threads=name, n=threads, why=why, it_s=it_s))
+    torch.set_num_threads(saved)
+    return rows
+
+# %% ../nbs/11_performance.ipynb #d66c6ebd
+def benchmark_levers(dataset:str='cmnist', preset:str='quick', stages=('shared', 'exclusive'), iters:int=20,
+                     rounds:int=3, path=None, overrides:dict|None=None)->dict:
+    "Each lever of each stage, freed memory kept, the compiled step and the threads, measured in one run."
+    cfg, start = resolve_config(dataset, preset, overrides), time.time()
+    torch.set_num_threads(os.cpu_count())
+    rows = [r for s in stages for r in lever_rows(cfg, s, iters, rounds)]
+    kept = keep_freed_memory()
+    later = {k: LEVERS[k] for k in ('channels-last', 'bf16 autocast')}
+    rows += [r for s in stages for r in lever_rows(cfg, s, iters, rounds, levers=later, label=' + memory kept')]
+    result = dict(hardware=hardware(), torch=torch.__version__, dataset=dataset, preset=preset,
+                  overrides=overrides or {}, iters=iters,
+                  rounds=rounds, memory_kept=kept, levers=rows, compile=compile_row(cfg, 'shared', iters, rounds),
+                  threads=threads_rows(cfg, iters, rounds))
+    result['seconds'] = round(time.time() - start, 1)
+    return result if path is None else write_results(result, path)
+
+def format_levers(result:dict)->str:
+    "The levers of a `benchmark_levers` result as lines: it/s and the ratio to 'as before', per stage."
+    base = {r['stage']: r['it_s'] for r in result['levers'] if r['lever'] == 'as before'}
+    return '\n'.join(f"{r['stage']:9s} {r['lever']:36s} {r['it_s']:6.2f} it/s  x{r['it_s'] / base[r['stage']]:.2f}"
+                     for r in result['levers'])

@@ -141,9 +141,11 @@ def recombination_hits(found:torch.Tensor, # (P, k) gallery indices returned by 
 # %% ../nbs/07_retrieval.ipynb #3b9bcf6d
 class Gallery:
     "Features of a fixed pass over `ds` (`extract_features`), and the images of that pass on demand."
-    def __init__(self, shared, exclusive, ds:PairDataset, bs:int=256, n_batches:int|None=None, seed:int=0, name:str=''):
+    def __init__(self, shared, exclusive, ds:PairDataset, bs:int=256, n_batches:int|None=None, seed:int=0, name:str='',
+                 feats:dict|None=None, # `extract_features` of this pass if already encoded (e.g. `LoadedRun.features`)
+                ):
         self.ds, self.bs, self.n_batches, self.seed, self.name = ds, bs, n_batches, seed, name
-        self.feats = extract_features(shared, exclusive, ds, bs, n_batches, seed)
+        self.feats = feats if feats is not None else extract_features(shared, exclusive, ds, bs, n_batches, seed)
     def __len__(self)->int: return len(self.feats['labels_x'])
     def rep(self, space:str, view:str='x')->torch.Tensor:
         "The representation `space` ('S' or 'E') of `view`."

@@ -20,6 +20,8 @@ from fastai.callback.progress import ProgressCallback
 from fastcore.basics import noop
 from fastai.distributed import DistributedTrainer
 from fastai.torch_core import rank_distrib
+from .compute import (Compute, ComputeCallback, keep_freed_memory, pick_threads, resolve_compute,
+                                    write_compute)
 from .core import (DataFileError, Heartbeat, atomic_write_text, check_choice, default_device, echo,
                                  interactive, reading, set_seed, unwrap)
 from .estimators import BOUNDS
@@ -36,14 +38,14 @@ from .exclusive_stage import EXCLUSIVE_TERMS, INDEPENDENCE, ExclusiveMI, exclusi
 # %% auto #0
 __all__ = ['PRESETS', 'STAGE2_FIELDS', 'FIELD_TYPES', 'CONFIG_BOUNDS', 'CONFIG_CHOICES', 'TYPE_WORDS', 'COMPARE',
            'HISTORY_COLUMNS', 'KEEP_CHECKPOINTS', 'CHECKPOINT_KEYS', 'CHECKPOINT_HINT', 'CHECKPOINT_DEFAULTS',
-           'STOP_SIGNALS', 'AGREEMENT_FILE', 'AGREEMENT_PAIRS', 'STAGES', 'PROGRESS_EVERY', 'TrainConfig', 'as_type',
-           'config_value', 'option_value', 'check_data_options', 'resolve_config', 'check_epochs', 'make_dataset',
-           'stage_cb', 'HistoryLogger', 'read_history', 'truncate_history', 'write_history', 'history_up_to_date',
-           'rng_states', 'set_rng_states', 'DiskFull', 'writing', 'atomic_save', 'load_weights', 'checkpoint_paths',
-           'Checkpointer', 'read_checkpoint', 'restore', 'ContinueEpoch', 'StopOnSignal', 'stopping_on_signals',
-           'Snapshots', 'distributed_pair_loaders', 'distributed_kwargs', 'run_stage', 'check_resumable', 'keep_agreed',
-           'stage1_done', 'read_agreement', 'open_run', 'train', 'trained_stage1', 'EpochLines', 'show_progress',
-           'run_config', 'load_run']
+           'STOP_SIGNALS', 'AGREEMENT_FILE', 'AGREEMENT_PAIRS', 'STAGES', 'PROGRESS_EVERY', 'EVAL_BATCH', 'TrainConfig',
+           'as_type', 'config_value', 'option_value', 'check_data_options', 'resolve_config', 'check_epochs',
+           'make_dataset', 'stage_cb', 'HistoryLogger', 'read_history', 'truncate_history', 'write_history',
+           'history_up_to_date', 'rng_states', 'set_rng_states', 'DiskFull', 'writing', 'atomic_save', 'load_weights',
+           'checkpoint_paths', 'Checkpointer', 'read_checkpoint', 'restore', 'ContinueEpoch', 'StopOnSignal',
+           'stopping_on_signals', 'Snapshots', 'distributed_pair_loaders', 'distributed_kwargs', 'run_stage',
+           'check_resumable', 'keep_agreed', 'stage1_done', 'read_agreement', 'open_run', 'train', 'trained_stage1',
+           'EpochLines', 'show_progress', 'run_config', 'load_run', 'LoadedRun']
 
 # %% ../nbs/08_runs.ipynb #7636cb6f
 DATASETS.update({ # name -> DatasetEntry(make, configuration defaults, is its data here?)
@@ -538,10 +540,16 @@ def open_run(cfg:TrainConfig, out, resume:bool=False, device=None)->tuple:
 def train(cfg:TrainConfig, out, stage:str='both', resume:bool=False, device=None, distributed:bool=False,
           progress:bool=True,
           cbs:list|None=None, # extra fastai callbacks for every stage
+          compute:Compute|None=None, # how to compute; None: `resolve_compute(device)` (fast on a GPU, safe on a CPU)
+          threads:int|None=None, # torch CPU threads; None: `pick_threads` (OMP_NUM_THREADS, else the free cores)
          )->dict:
     "Run the configured stage(s) in the run folder `out`; returns the stages' learners."
     check_choice(stage, STAGES, 'stage')
     out, device, image_shape, dls = open_run(cfg, out, resume, device)
+    compute, picked = compute or resolve_compute(device), pick_threads(threads)
+    keep_freed_memory()
+    if rank_distrib() == 0: write_compute(out, compute, device, picked)
+    cbs = [ComputeCallback(compute), *(cbs or [])]
     learners, shared = {}, SharedMI.from_config(cfg, image_shape)
     def fit(learn, name, iters):
         show_progress(learn, name, progress)
@@ -600,7 +608,7 @@ def load_run(out, device=None,
              # stage-1 weights to load instead of the run's final ones (e.g. a snapshot); then no stage 2
              shared_weights=None,
             ):
-    "The configuration and the trained stage-1 and stage-2 models (evaluation mode) of the run folder `out`."
+    "The configuration and trained stage-1 and stage-2 models (evaluation mode) of the run folder `out`: a `LoadedRun`."
     out, device = Path(out), default_device(device)
     cfg = run_config(out)
     with torch.random.fork_rng(devices=[]): image_shape = make_dataset(cfg, 'valid', device).image_shape
@@ -611,4 +619,31 @@ def load_run(out, device=None,
         exclusive = ExclusiveMI.from_config(cfg, shared)
         exclusive.load_state_dict(load_weights(out/'exclusive.pth', device))
         exclusive.to(device).eval()
-    return cfg, shared.to(device).eval(), exclusive
+    return LoadedRun(cfg, shared.to(device).eval(), exclusive)
+
+# %% ../nbs/08_runs.ipynb #88c8dba5
+EVAL_BATCH = 500 # pairs per batch of an evaluation's pass over a split
+
+class LoadedRun(tuple):
+    "(cfg, shared, exclusive) of a trained run; `features` encodes a split's fixed pass once, serves its first n pairs."
+    def __new__(cls, cfg, shared, exclusive):
+        run = super().__new__(cls, (cfg, shared, exclusive))
+        run._datasets, run._passes = {}, {}
+        return run
+
+    def dataset(self, split:str):
+        "The run's dataset of `split`, on its models' device, made once (without drawing from the caller's generator)."
+        if split not in self._datasets:
+            with torch.random.fork_rng(devices=[]):
+                self._datasets[split] = make_dataset(self[0], split, next(self[1].parameters()).device)
+        return self._datasets[split]
+
+    def features(self, split:str, n:int|None=None, beat=noop)->dict:
+        "`extract_features` of the first `n` pairs (None: all) of the split's fixed pass, each pair encoded once."
+        ds, (_, shared, exclusive) = self.dataset(split), self
+        want = len(ds) if n is None else min(n, len(ds))
+        have = self._passes.get(split)
+        if have is None or len(have['labels_x']) < want:
+            have = self._passes[split] = extract_features(shared, exclusive, ds, EVAL_BATCH,
+                                                          n_batches=math.ceil(want / EVAL_BATCH), beat=beat)
+        return {k: v[:want] for k, v in have.items()}
