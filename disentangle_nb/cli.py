@@ -15,7 +15,8 @@ from .compute import PRECISIONS, Compute, resolve_compute
 from .estimators import mi_staircase, plot_staircase, staircase_estimators, staircase_summary
 from .runs import PRESETS, DATASETS, STAGES, DiskFull, resolve_config, train, read_history
 from .shared_stage import NonFiniteTerm
-from .performance import benchmark, benchmark_levers, format_levers, hardware_name
+from .performance import (benchmark, benchmark_levers, format_levers, hardware_name,
+                                        independence_rows)
 from .core import default_device, hardware, interactive, write_results
 from .data import download_mnist
 from .evaluation import evaluate_run
@@ -134,6 +135,12 @@ def run_bench(args)->dict:
         result = benchmark_levers(args.datasets[0], args.preset, tuple(args.stages), args.iters, args.rounds, out)
         print(format_levers(result)); print(f"wrote {out} in {result['seconds']:.0f}s")
         return result
+    if args.independence:
+        out = args.out or f'figures/benchmark_independence_{hardware_name(device)}.json'
+        result = independence_rows(args.datasets[0], args.preset, iters=args.iters, rounds=args.rounds, path=out)
+        for r in result['rows']: print(f"{r['independence']:18s} {r['ms_per_it']:7.1f} ms/it  x{r['vs_adversary']:.2f}")
+        print(f"wrote {out} in {result['seconds']:.0f}s")
+        return result
     out = args.out or f'figures/benchmark_{hardware_name(device)}.json'
     result = benchmark(tuple(args.datasets), tuple(args.stages), tuple(args.batch_sizes), tuple(args.growth),
                        args.preset,
@@ -159,7 +166,10 @@ def add_bench_command(commands):
     b.add_argument('--device', default='auto')
     b.add_argument('--levers', action='store_true',
                    help="each lever of our step (the performance chapter's benchmark_levers) on the first dataset")
-    b.add_argument('--out', default=None, help='results JSON (default figures/benchmark[_levers]_<device>.json)')
+    b.add_argument('--independence', action='store_true',
+                   help="stage 2's step with each independence term (independence_rows) on the first dataset")
+    b.add_argument('--out', default=None,
+                   help='results JSON (default figures/benchmark[_levers|_independence]_<device>.json)')
     b.set_defaults(func=run_bench)
 
 # %% ../nbs/90_cli.ipynb #5b3cb570

@@ -7,6 +7,7 @@ Docs: https://disentangle-nb.github.io/disentangle_nb/performance.html.md"""
 # %% ../nbs/11_performance.ipynb #1053240d
 from __future__ import annotations
 import os, subprocess, sys, time, warnings
+from dataclasses import replace
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 import numpy as np
@@ -22,14 +23,15 @@ from .compute import Compute, ComputeCallback, keep_freed_memory, pick_threads, 
 from .core import default_device, hardware, set_seed, write_results
 from .data import PairDataset
 from .shared_stage import SharedMI, shared_learner, stage_dls
-from .exclusive_stage import ExclusiveMI, exclusive_learner
+from .exclusive_stage import INDEPENDENCE, ExclusiveMI, exclusive_learner
 from .runs import TrainConfig, resolve_config, make_dataset
 
 # %% auto #0
 __all__ = ['PEAK_BF16_TFLOPS', 'LEVERS', 'ItemPairs', 'ReferenceLoop', 'sync', 'StepTimer', 'stage_model', 'stage_learner',
            'our_times', 'PeakMemory', 'CallTimer', 'data_share', 'step_flops', 'peak_fraction', 'benchmark_row',
            'hardware_name', 'benchmark', 'format_row', 'plot_growth', 'demo_phases', 'format_phases', 'set_inplace',
-           'lever_rows', 'compile_row', 'busy_core', 'threads_rows', 'benchmark_levers', 'format_levers']
+           'lever_rows', 'compile_row', 'busy_core', 'threads_rows', 'benchmark_levers', 'format_levers',
+           'independence_rows']
 
 # %% ../nbs/11_performance.ipynb #49aee966
 class ItemPairs(Dataset):
@@ -339,3 +341,23 @@ def format_levers(result:dict)->str:
     base = {r['stage']: r['it_s'] for r in result['levers'] if r['lever'] == 'as before'}
     return '\n'.join(f"{r['stage']:9s} {r['lever']:36s} {r['it_s']:6.2f} it/s  x{r['it_s'] / base[r['stage']]:.2f}"
                      for r in result['levers'])
+
+# %% ../nbs/11_performance.ipynb #3f942e0a
+def independence_rows(dataset:str='cmnist', preset:str='quick', terms=tuple(INDEPENDENCE), iters:int=20,
+                      rounds:int=3, warmup:int=5, path=None, overrides:dict|None=None)->dict:
+    "Stage 2's it/s with each independence term in `terms`, interleaved over `rounds`; its cost against the adversary."
+    start, cfg = time.time(), resolve_config(dataset, preset, overrides)
+    set_seed(cfg.seed)
+    train_ds, valid_ds = make_dataset(cfg, 'train'), make_dataset(cfg, 'valid')
+    learners = {t: stage_learner(replace(cfg, independence=t), 'exclusive', train_ds, valid_ds, iters) for t in terms}
+    for learn in learners.values(): our_times(learn, warmup)
+    times = {t: [] for t in terms}
+    for _ in range(rounds):
+        for t, learn in learners.items(): times[t] += our_times(learn, iters)
+    speed = {t: 1 / float(np.median(s)) for t, s in times.items()}
+    rows = [dict(independence=t, it_s=round(v, 2), ms_per_it=round(1000 / v, 1),
+                 vs_adversary=round(speed.get('adversary', v) / v, 2)) for t, v in speed.items()]
+    result = dict(hardware=hardware(), torch=torch.__version__, dataset=dataset, preset=preset,
+                  overrides=overrides or {}, iters=iters, rounds=rounds, rows=rows,
+                  seconds=round(time.time() - start, 1))
+    return result if path is None else write_results(result, path)

@@ -20,8 +20,7 @@ from fastai.callback.progress import ProgressCallback
 from fastcore.basics import noop
 from fastai.distributed import DistributedTrainer
 from fastai.torch_core import rank_distrib
-from .compute import (Compute, ComputeCallback, keep_freed_memory, pick_threads, resolve_compute,
-                                    write_compute)
+from .compute import Compute, ComputeCallback, pick_threads, resolve_compute, write_compute
 from .core import (DataFileError, Heartbeat, atomic_write_text, check_choice, default_device, echo,
                                  interactive, reading, set_seed, unwrap)
 from .estimators import BOUNDS
@@ -547,7 +546,6 @@ def train(cfg:TrainConfig, out, stage:str='both', resume:bool=False, device=None
     check_choice(stage, STAGES, 'stage')
     out, device, image_shape, dls = open_run(cfg, out, resume, device)
     compute, picked = compute or resolve_compute(device), pick_threads(threads)
-    keep_freed_memory()
     if rank_distrib() == 0: write_compute(out, compute, device, picked)
     cbs = [ComputeCallback(compute), *(cbs or [])]
     learners, shared = {}, SharedMI.from_config(cfg, image_shape)
