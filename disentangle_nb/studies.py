@@ -276,12 +276,12 @@ def row_provenance(run, study:Study, seconds:float,
                 hardware=hardware(), wall_seconds=round(seconds, 1))
 
 def check_same_study(held:dict, study:Study, path):
-    "Refuse a results file written by a study with other data, preset, stage or common overrides."
-    want = study_header(study)
-    for k in ('dataset', 'preset', 'stage', 'common'):
-        if held.get(k, want[k]) != want[k]:
-            raise ValueError(f'{path} holds rows of another study ({k} {held[k]!r}, not {want[k]!r}): '
-                             'give another results file')
+    "Refuse a results file of a study with other data, preset, stage, overrides, seeds, probes or evaluations."
+    want = study_header(study)  # a study file edited since it wrote `held` (e.g. seeds added) is another study
+    for k in ('dataset', 'preset', 'stage', 'common', 'training_seeds', 'protocols', 'probe_seeds', 'evaluations'):
+        if held.get(k, want.get(k)) != want.get(k):
+            raise ValueError(f'{path} holds rows of another study ({k} {held[k]!r}, not {want.get(k)!r}): '
+                             'give another results file, or move this one aside')
 
 # %% ../nbs/09b_studies.ipynb #341ffb01
 def add_row(results:dict, row:dict, order:list):
