@@ -1,4 +1,4 @@
-"""How a run computes: threads from the cores free now, channels-last batches, bf16, a compiled model, freed memory kept.
+"""How a run computes: threads from the free cores, channels-last batches, bf16, a compiled model, memory kept.
 
 Docs: https://disentangle-nb.github.io/disentangle_nb/compute.html.md"""
 

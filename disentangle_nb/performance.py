@@ -28,9 +28,9 @@ from .runs import TrainConfig, resolve_config, make_dataset
 
 # %% auto #0
 __all__ = ['PEAK_BF16_TFLOPS', 'LEVERS', 'ItemPairs', 'ReferenceLoop', 'sync', 'StepTimer', 'stage_model', 'stage_learner',
-           'our_times', 'PeakMemory', 'CallTimer', 'data_share', 'step_flops', 'peak_fraction', 'benchmark_row',
-           'hardware_name', 'benchmark', 'format_row', 'plot_growth', 'demo_phases', 'format_phases', 'set_inplace',
-           'lever_rows', 'compile_row', 'busy_core', 'threads_rows', 'benchmark_levers', 'format_levers',
+           'seeded_splits', 'our_times', 'PeakMemory', 'CallTimer', 'data_share', 'step_flops', 'peak_fraction',
+           'benchmark_row', 'hardware_name', 'benchmark', 'format_row', 'plot_growth', 'demo_phases', 'format_phases',
+           'set_inplace', 'lever_rows', 'compile_row', 'busy_core', 'threads_rows', 'benchmark_levers', 'format_levers',
            'independence_rows']
 
 # %% ../nbs/11_performance.ipynb #49aee966
@@ -96,6 +96,11 @@ def stage_learner(cfg:TrainConfig, stage:str, train_ds, valid_ds, iters:int,
              else exclusive_learner(dls, model, cfg.lr, cfg.lr_disc, cfg.disc_steps, cbs=cbs))
     learn.remove_cb(learn.progress); learn.logger = noop
     return learn
+
+def seeded_splits(cfg:TrainConfig, device=None)->tuple:
+    "The training and validation splits of `cfg`'s dataset, made after seeding with `cfg.seed`: a timed fit's data."
+    set_seed(cfg.seed)
+    return make_dataset(cfg, 'train', device), make_dataset(cfg, 'valid', device)
 
 def our_times(learn, rounds_iters:int)->list:
     "Seconds of each training iteration of one fit of `learn` (`rounds_iters` iterations, no validation)."
@@ -171,8 +176,7 @@ def benchmark_row(cfg:TrainConfig, stage:str, bs:int, device=None, iters:int=10,
     "Ours against the reference for one dataset, stage and batch size: it/s, peak memory, data share, FLOPs."
     device = default_device(device)
     cfg = TrainConfig(**{**cfg.__dict__, 'batch_size': bs})
-    set_seed(cfg.seed)
-    train_ds, valid_ds = make_dataset(cfg, 'train', device), make_dataset(cfg, 'valid', device)
+    train_ds, valid_ds = seeded_splits(cfg, device)
     learn = stage_learner(cfg, stage, train_ds, valid_ds, iters)
     ref_ds = train_ds if device.type == 'cpu' else make_dataset(cfg, 'train', 'cpu')
     ref = ReferenceLoop(stage_model(cfg, stage, train_ds), ref_ds, bs, cfg.lr, device, workers)
@@ -273,10 +277,10 @@ LEVERS = {'as before': (Compute(channels_last=False), False),
           'channels-last': (Compute(), True), 'bf16 autocast': (Compute('bf16'), True)}
 
 def lever_rows(cfg:TrainConfig, stage:str, iters:int=20, rounds:int=3, warmup:int=5, levers:dict=LEVERS,
-               label:str='')->list:
+               label:str='', data:tuple|None=None, # `seeded_splits(cfg)` if made already
+              )->list:
     "it/s of `stage`'s step (median of `rounds` x `iters`) with each of `levers`, interleaved; `label` after each name."
-    set_seed(cfg.seed)
-    train_ds, valid_ds = make_dataset(cfg, 'train'), make_dataset(cfg, 'valid')
+    train_ds, valid_ds = data or seeded_splits(cfg)
     learners = {}
     for name, (compute, inplace) in levers.items():
         learners[name] = learn = stage_learner(cfg, stage, train_ds, valid_ds, iters, compute)
@@ -287,10 +291,9 @@ def lever_rows(cfg:TrainConfig, stage:str, iters:int=20, rounds:int=3, warmup:in
     return [dict(stage=stage, lever=name + label, it_s=round(1 / float(np.median(t)), 2)) for name, t in times.items()]
 
 # %% ../nbs/11_performance.ipynb #c54ac56e
-def compile_row(cfg:TrainConfig, stage:str, iters:int=20, rounds:int=3)->dict:
+def compile_row(cfg:TrainConfig, stage:str, iters:int=20, rounds:int=3, data:tuple|None=None)->dict:
     "The step of `stage` compiled against eager: seconds of the first `iters` iterations (compiling), then it/s each."
-    set_seed(cfg.seed)
-    train_ds, valid_ds = make_dataset(cfg, 'train'), make_dataset(cfg, 'valid')
+    train_ds, valid_ds = data or seeded_splits(cfg)
     eager, compiled = (stage_learner(cfg, stage, train_ds, valid_ds, iters, Compute(compile=c)) for c in (False, True))
     start = time.perf_counter(); our_times(compiled, iters); first = time.perf_counter() - start
     our_times(eager, iters)
@@ -307,14 +310,15 @@ def busy_core():
     try: time.sleep(0.5); yield proc
     finally: proc.kill(); proc.wait()
 
-def threads_rows(cfg:TrainConfig, iters:int=20, rounds:int=3)->list:
+def threads_rows(cfg:TrainConfig, iters:int=20, rounds:int=3, data:tuple|None=None)->list:
     "Stage 1's it/s idle and beside a busy core, with every core's thread, one, and `pick_threads`' choice."
-    saved, rows = torch.get_num_threads(), []
+    saved, rows, data = torch.get_num_threads(), [], data or seeded_splits(cfg)
     for beside in (False, True):
         with (busy_core() if beside else nullcontext()):
             for name, n in (('all cores', os.cpu_count()), ('one', 1), ('picked', None)):
                 threads, why = pick_threads(n)
-                it_s = lever_rows(cfg, 'shared', iters, rounds, levers={'threads': LEVERS['channels-last']})[0]['it_s']
+                levers = {'threads': LEVERS['channels-last']}
+                it_s = lever_rows(cfg, 'shared', iters, rounds, levers=levers, data=data)[0]['it_s']
                 rows.append(dict(busy_process=beside, threads=name, n=threads, why=why, it_s=it_s))
     torch.set_num_threads(saved)
     return rows
@@ -325,14 +329,16 @@ def benchmark_levers(dataset:str='cmnist', preset:str='quick', stages=('shared',
     "Each lever of each stage, freed memory kept, the compiled step and the threads, measured in one run."
     cfg, start = resolve_config(dataset, preset, overrides), time.time()
     torch.set_num_threads(os.cpu_count())
-    rows = [r for s in stages for r in lever_rows(cfg, s, iters, rounds)]
+    data = seeded_splits(cfg)
+    rows = [r for s in stages for r in lever_rows(cfg, s, iters, rounds, data=data)]
     kept = keep_freed_memory()
     later = {k: LEVERS[k] for k in ('channels-last', 'bf16 autocast')}
-    rows += [r for s in stages for r in lever_rows(cfg, s, iters, rounds, levers=later, label=' + memory kept')]
+    rows += [r for s in stages
+             for r in lever_rows(cfg, s, iters, rounds, levers=later, label=' + memory kept', data=data)]
     result = dict(hardware=hardware(), torch=torch.__version__, dataset=dataset, preset=preset,
                   overrides=overrides or {}, iters=iters,
-                  rounds=rounds, memory_kept=kept, levers=rows, compile=compile_row(cfg, 'shared', iters, rounds),
-                  threads=threads_rows(cfg, iters, rounds))
+                  rounds=rounds, memory_kept=kept, levers=rows, compile=compile_row(cfg, 'shared', iters, rounds, data),
+                  threads=threads_rows(cfg, iters, rounds, data))
     result['seconds'] = round(time.time() - start, 1)
     return result if path is None else write_results(result, path)
 
@@ -347,8 +353,7 @@ def independence_rows(dataset:str='cmnist', preset:str='quick', terms=tuple(INDE
                       rounds:int=3, warmup:int=5, path=None, overrides:dict|None=None)->dict:
     "Stage 2's it/s with each independence term in `terms`, interleaved over `rounds`; its cost against the adversary."
     start, cfg = time.time(), resolve_config(dataset, preset, overrides)
-    set_seed(cfg.seed)
-    train_ds, valid_ds = make_dataset(cfg, 'train'), make_dataset(cfg, 'valid')
+    train_ds, valid_ds = seeded_splits(cfg)
     learners = {t: stage_learner(replace(cfg, independence=t), 'exclusive', train_ds, valid_ds, iters) for t in terms}
     for learn in learners.values(): our_times(learn, warmup)
     times = {t: [] for t in terms}
